@@ -1,0 +1,1 @@
+"""searchsvc: full-text search over a site's Markdown articles."""
