@@ -6,7 +6,21 @@ from the first key present, case-insensitively, as ``../shared/API.md`` specifie
 
 from __future__ import annotations
 
+import email.utils
+import hashlib
+import math
+import os
+import re
+import stat
+import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path, PurePosixPath
+
+import yaml
+
+from searchsvc.markdown import render_body
 
 
 @dataclass(frozen=True)
@@ -22,7 +36,8 @@ class Article:
     authors: tuple[str, ...]
     categories: tuple[str, ...]  # first is primary
     tags: tuple[str, ...]
-    keywords: tuple[str, ...]  # slugs already read as words: "ai-investment-rally" -> "ai investment rally"
+    # slugs already read as words: "ai-investment-rally" -> "ai investment rally"
+    keywords: tuple[str, ...]
     featured: bool | None
     image: str | None
     url: str | None
@@ -37,3 +52,374 @@ class ArticleError(Exception):
         super().__init__(f"{path}: {reason}")
         self.path = path
         self.reason = reason
+
+
+MAX_ARTICLE_BYTES = 5 * 1024 * 1024
+ARTICLE_SUFFIXES = (".md", ".markdown")
+
+_MB = 1024 * 1024
+_Strings = tuple[str, ...]
+# Frontmatter fences: "---" YAML (Jekyll, Hugo, the seed site) and "+++" TOML (Hugo).
+_YAML_FRONTMATTER_RE = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
+_TOML_FRONTMATTER_RE = re.compile(r"\A\+\+\+[ \t]*\n(.*?\n)?\+\+\+[ \t]*(?:\n|\Z)", re.DOTALL)
+_OPENING_FENCE_RE = re.compile(r"\A(---|\+\+\+)[ \t]*\n")
+
+_TRUE = frozenset({"true", "yes", "on", "1", "y"})
+_FALSE = frozenset({"false", "no", "off", "0", "n"})
+_SLUG_SEPARATORS_RE = re.compile(r"[-_]+")
+
+
+class _FrontmatterLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """Safe YAML that leaves every scalar a string except null.
+
+    Typed scalars cost more than they give here: `date: 2025-02-30` would fail the whole
+    file, `title: No` would become False and `version: 1.10` would become 1.1. Dates and
+    booleans are read from the strings below instead.
+    """
+
+
+_FrontmatterLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag.endswith((":null", ":merge"))]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def iter_article_paths(content_dir: Path) -> list[Path]:
+    """Every .md/.markdown file under content_dir, hidden files and folders skipped, sorted."""
+    return _walk(content_dir)[0]
+
+
+def load_corpus(content_dir: Path) -> tuple[list[Article], list[ArticleError]]:
+    """Load every article; bad files and duplicate slugs become errors, never exceptions.
+
+    Of two files with the same slug, the first in path order wins. Raises
+    FileNotFoundError/NotADirectoryError only when content_dir itself is not a folder.
+    """
+    paths, errors = _walk(content_dir)
+    articles: list[Article] = []
+    owners: dict[str, str] = {}
+    for path in paths:
+        try:
+            article = load_article(path, content_dir)
+        except ArticleError as error:
+            errors.append(error)
+            continue
+        owner = owners.setdefault(article.slug, article.source_path)
+        if owner != article.source_path:
+            reason = f"duplicate slug {article.slug!r} (already used by {owner})"
+            errors.append(ArticleError(article.source_path, reason))
+            continue
+        articles.append(article)
+    errors.sort(key=lambda error: error.path)
+    return articles, errors
+
+
+def load_article(path: Path, content_dir: Path) -> Article:
+    """Read and parse one file; raises only ArticleError."""
+    return parse_article(read_article_bytes(path, content_dir), _relative(path, content_dir))
+
+
+def read_article_bytes(path: Path, content_dir: Path) -> bytes:
+    """A file's bytes, for hashing and parse_article; type and size are checked first.
+
+    Raises ArticleError (not a regular file, too large, unreadable) with the same reasons
+    load_article gives.
+    """
+    source_path = _relative(path, content_dir)
+    try:
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):
+            raise ArticleError(source_path, "not a regular file")
+        if status.st_size > MAX_ARTICLE_BYTES:
+            raise ArticleError(source_path, _too_large(status.st_size))
+        with path.open("rb") as file:
+            return file.read(MAX_ARTICLE_BYTES + 1)  # parse_article rejects a file that grew
+    except OSError as error:
+        raise ArticleError(source_path, f"unreadable ({error.strerror or error})") from None
+
+
+def parse_article(data: bytes, source_path: str) -> Article:
+    """Parse a file's bytes into an Article; raises only ArticleError."""
+    if len(data) > MAX_ARTICLE_BYTES:
+        raise ArticleError(source_path, _too_large(len(data)))
+    if b"\x00" in data:
+        raise ArticleError(source_path, "binary file (NUL byte)")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        reason = f"not UTF-8 (invalid byte 0x{data[error.start]:02x} at offset {error.start})"
+        raise ArticleError(source_path, reason) from None
+    text = text.removeprefix("\ufeff")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise ArticleError(source_path, "empty file")
+    meta, body_source = _split_frontmatter(text, source_path)
+    body = render_body(body_source)
+
+    def first(*keys: str) -> object:
+        return next((meta[key] for key in keys if not _is_blank(meta.get(key))), None)
+
+    slug = _text(meta.get("slug")) or PurePosixPath(source_path).stem
+    title = _text(first("title", "metatitle")) or body.first_heading
+    if not title and not body.text:
+        raise ArticleError(source_path, "no title or text")
+    return Article(
+        slug=slug,
+        title=title or slug,
+        excerpt=_text(first("excerpt", "summary", "description", "metadescription"))
+        or body.first_paragraph
+        or "",
+        body_text=body.text,
+        published_at=_first_date(meta, "publishedat", "date", "pubdate", "published"),
+        updated_at=_first_date(meta, "updatedat", "lastmod", "updated", "modified"),
+        authors=_values(first("author", "authors")),
+        categories=_categories(meta),
+        tags=_values(meta.get("tags"), split_commas=True),
+        keywords=_unique(map(_keyword_words, _values(meta.get("keywords"), split_commas=True))),
+        featured=_flag(meta.get("featured")),
+        image=_link(meta.get("image")),
+        url=_link(meta.get("url")),
+        source_path=source_path,
+        content_hash=hashlib.sha256(data).hexdigest(),
+    )
+
+
+def parse_date(value: object) -> str | None:
+    """A date as "YYYY-MM-DD", a datetime as "YYYY-MM-DDTHH:MM:SSZ" (UTC); None if unreadable.
+
+    Accepts date/datetime objects and the common written forms: ISO 8601 with "T" or a
+    space, "/" or "." separators, "Z" or "+02:00" offsets (naive times are UTC),
+    "October 28, 2025", "Oct 28 2025", "28 Oct 2025" and RFC 2822 (RSS pubDate).
+    """
+    try:
+        if isinstance(value, datetime):
+            return _utc(value)
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, str) and len(value) <= 100:
+            return _parse_date_text(value.strip())
+    except (ValueError, OverflowError):
+        pass
+    return None
+
+
+_ISO_DATE_RE = re.compile(
+    r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})"
+    r"(?:(?:T|\s+)(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?"
+    r"\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?)?",
+    re.IGNORECASE,
+)
+_WEEKDAY = r"(?:[A-Za-z]+\.?,?\s+)?"
+_MONTH_FIRST_RE = re.compile(_WEEKDAY + r"([A-Za-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})")
+_DAY_FIRST_RE = re.compile(_WEEKDAY + r"(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+)\.?,?\s+(\d{4})")
+_MONTHS = (
+    "january february march april may june july august september october november december"
+).split()
+
+
+def _parse_date_text(text: str) -> str | None:
+    if match := _ISO_DATE_RE.fullmatch(text):
+        year, month, day, hour, minute, second, zone = match.groups()
+        day_only = date(int(year), int(month), int(day))
+        if hour is None:
+            return day_only.isoformat()
+        moment = datetime(day_only.year, day_only.month, day_only.day, int(hour), int(minute))
+        moment = moment.replace(second=int(second or 0), tzinfo=_zone(zone))
+        return _utc(moment)
+    if match := _MONTH_FIRST_RE.fullmatch(text):
+        month_name, day_text, year = match.groups()
+    elif match := _DAY_FIRST_RE.fullmatch(text):
+        day_text, month_name, year = match.groups()
+    elif ":" in text:
+        try:
+            return _utc(email.utils.parsedate_to_datetime(text))
+        except (TypeError, ValueError, IndexError):
+            return None
+    else:
+        return None
+    month = _month_number(month_name)
+    return date(int(year), month, int(day_text)).isoformat() if month else None
+
+
+def _month_number(name: str) -> int | None:
+    name = name.lower()
+    if len(name) < 3:
+        return None
+    return next((i for i, month in enumerate(_MONTHS, 1) if month.startswith(name)), None)
+
+
+def _zone(zone: str | None) -> timezone:
+    if zone is None or zone.upper() in ("Z", "UTC", "GMT"):
+        return UTC
+    digits = zone[1:].replace(":", "")
+    offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:] or 0))
+    return timezone(-offset if zone[0] == "-" else offset)
+
+
+def _utc(moment: datetime) -> str:
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _split_frontmatter(text: str, source_path: str) -> tuple[dict[str, object], str]:
+    """(frontmatter with lower-cased keys, body); a file without frontmatter is all body."""
+    if not text.startswith(("---", "+++")):
+        return {}, text
+    if match := _YAML_FRONTMATTER_RE.match(text):
+        raw = _load_yaml(match.group(1) or "", source_path)
+    elif match := _TOML_FRONTMATTER_RE.match(text):
+        raw = _load_toml(match.group(1) or "", source_path)
+    elif fence := _OPENING_FENCE_RE.match(text):
+        raise ArticleError(source_path, f"frontmatter has no closing {fence.group(1)!r}")
+    else:
+        return {}, text
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ArticleError(source_path, "frontmatter is not a mapping")
+    meta: dict[str, object] = {}
+    for key, value in raw.items():
+        if isinstance(key, str):
+            meta.setdefault(key.strip().lower(), value)
+    return meta, text[match.end() :]
+
+
+def _load_yaml(source: str, source_path: str) -> object:
+    try:
+        return yaml.load(source, Loader=_FrontmatterLoader)
+    except yaml.MarkedYAMLError as error:
+        problem = error.problem or error.context or "invalid YAML"
+        mark = error.problem_mark or error.context_mark
+        where = f"line {mark.line + 2}: " if mark else ""  # +2: 0-based, after the "---" line
+        reason = f"bad YAML frontmatter: {where}{problem}"
+    except yaml.YAMLError as error:
+        reason = f"bad YAML frontmatter: {error}"
+    except Exception as error:
+        # Explicit tags (!!int, !!timestamp, ...) still run PyYAML's constructors on
+        # arbitrary text, and those fail in many ways (ValueError, IndexError, ...).
+        reason = f"bad YAML frontmatter: {error.__class__.__name__}: {error}"[:200]
+    raise ArticleError(source_path, reason)
+
+
+def _load_toml(source: str, source_path: str) -> object:
+    try:
+        return tomllib.loads(source)
+    except (tomllib.TOMLDecodeError, RecursionError) as error:
+        line_fixed = re.sub(r"line (\d+)", lambda m: f"line {int(m[1]) + 1}", str(error))
+        raise ArticleError(source_path, f"bad TOML frontmatter: {line_fixed}") from None
+
+
+def _is_blank(value: object) -> bool:
+    if isinstance(value, str):
+        return not value.strip()
+    return value is None or (isinstance(value, list | tuple | dict) and not value)
+
+
+def _text(value: object) -> str | None:
+    """A scalar as one line of text; containers and blanks give None."""
+    if isinstance(value, str | int | float | date):
+        return " ".join(str(value).split()) or None
+    return None
+
+
+def _name(value: object) -> str | None:
+    """A list item's text: a scalar, or the "name" of a mapping such as an author."""
+    if isinstance(value, dict):
+        return next((_text(v) for k, v in value.items() if str(k).lower() == "name"), None)
+    return _text(value)
+
+
+def _values(value: object, split_commas: bool = False, split_spaces: bool = False) -> _Strings:
+    """One value or a list as distinct, stripped strings, first spelling kept."""
+    if isinstance(value, str) and (split_commas or split_spaces):
+        items: list[object] = list(value.split(",") if split_commas else value.split())
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        items = [value]
+    return _unique(text for item in items if (text := _name(item)))
+
+
+def _unique(texts: Iterable[str]) -> _Strings:
+    """Distinct texts, compared case-insensitively; the first spelling is kept."""
+    seen: set[str] = set()
+    result: list[str] = []
+    for text in texts:
+        if text.casefold() not in seen:
+            seen.add(text.casefold())
+            result.append(text)
+    return tuple(result)
+
+
+def _categories(meta: dict[str, object]) -> tuple[str, ...]:
+    """`category` is one name; a `categories` string is comma- or (Jekyll) space-separated."""
+    if not _is_blank(meta.get("category")):
+        return _values(meta["category"])
+    categories = meta.get("categories")
+    if isinstance(categories, str) and "," not in categories:
+        return _values(categories, split_spaces=True)
+    return _values(categories, split_commas=True)
+
+
+def _keyword_words(keyword: str) -> str:
+    """Read a slug-like keyword as words: "ai-investment-rally" -> "ai investment rally"."""
+    if ("-" in keyword or "_" in keyword) and " " not in keyword:
+        return " ".join(_SLUG_SEPARATORS_RE.sub(" ", keyword).split()) or keyword
+    return keyword
+
+
+def _first_date(meta: dict[str, object], *keys: str) -> str | None:
+    """The first of keys that holds a readable date."""
+    return next((d for key in keys if (d := parse_date(meta.get(key))) is not None), None)
+
+
+def _flag(value: object) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower() if isinstance(value, str | int) else ""
+    return True if text in _TRUE else False if text in _FALSE else None
+
+
+def _link(value: object) -> str | None:
+    """A URL or path as given; a mapping (`image: {src: ...}`) gives its src/url/path."""
+    if isinstance(value, dict):
+        lowered = {str(k).lower(): v for k, v in value.items()}
+        value = next((lowered[k] for k in ("src", "url", "path") if k in lowered), None)
+    return _text(value)
+
+
+def _relative(path: Path, content_dir: Path) -> str:
+    try:
+        return path.relative_to(content_dir).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _too_large(size: int) -> str:
+    megabytes = math.ceil(size * 10 / _MB) / 10  # rounded up: never "5.0 MB > 5 MB"
+    return f"too large ({megabytes:.1f} MB > {MAX_ARTICLE_BYTES // _MB} MB)"
+
+
+def _walk(content_dir: Path) -> tuple[list[Path], list[ArticleError]]:
+    """Article paths under content_dir (sorted) and folders that could not be listed."""
+    if not content_dir.is_dir():
+        if content_dir.exists():
+            raise NotADirectoryError(f"content folder is not a folder: {content_dir}")
+        raise FileNotFoundError(f"content folder not found: {content_dir}")
+    errors: list[ArticleError] = []
+
+    def unreadable_folder(error: OSError) -> None:
+        where = _relative(Path(error.filename or content_dir), content_dir)
+        errors.append(ArticleError(where, f"unreadable folder ({error.strerror or error})"))
+
+    paths: list[Path] = []
+    for root, folders, files in os.walk(content_dir, onerror=unreadable_folder):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        paths.extend(
+            Path(root, name)
+            for name in files
+            if not name.startswith(".") and name.lower().endswith(ARTICLE_SUFFIXES)
+        )
+    return sorted(paths), errors
