@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path, PurePosixPath
 
 import yaml
+from frontmatter.default_handlers import YAMLHandler
 
 from searchsvc.markdown import render_body
 
@@ -60,9 +61,9 @@ ARTICLE_SUFFIXES = (".md", ".markdown")
 _MB = 1024 * 1024
 _Strings = tuple[str, ...]
 # Frontmatter fences: "---" YAML (Jekyll, Hugo, the seed site) and "+++" TOML (Hugo).
-_YAML_FRONTMATTER_RE = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
+_YAML = YAMLHandler()
 _TOML_FRONTMATTER_RE = re.compile(r"\A\+\+\+[ \t]*\n(.*?\n)?\+\+\+[ \t]*(?:\n|\Z)", re.DOTALL)
-_OPENING_FENCE_RE = re.compile(r"\A(---|\+\+\+)[ \t]*\n")
+_OPENING_FENCE_RE = re.compile(r"\A\+\+\+[ \t]*\n")
 
 _TRUE = frozenset({"true", "yes", "on", "1", "y"})
 _FALSE = frozenset({"false", "no", "off", "0", "n"})
@@ -267,12 +268,18 @@ def _split_frontmatter(text: str, source_path: str) -> tuple[dict[str, object], 
     """(frontmatter with lower-cased keys, body); a file without frontmatter is all body."""
     if not text.startswith(("---", "+++")):
         return {}, text
-    if match := _YAML_FRONTMATTER_RE.match(text):
-        raw = _load_yaml(match.group(1) or "", source_path)
+    if _YAML.detect(text):
+        # python-frontmatter finds the fences; we load the YAML ourselves (see _load_yaml)
+        try:
+            yaml_source, body = _YAML.split(text)
+        except ValueError:
+            raise ArticleError(source_path, "frontmatter has no closing '---'") from None
+        raw = _load_yaml(yaml_source.removeprefix("\n"), source_path)
     elif match := _TOML_FRONTMATTER_RE.match(text):
         raw = _load_toml(match.group(1) or "", source_path)
-    elif fence := _OPENING_FENCE_RE.match(text):
-        raise ArticleError(source_path, f"frontmatter has no closing {fence.group(1)!r}")
+        body = text[match.end() :]
+    elif _OPENING_FENCE_RE.match(text):
+        raise ArticleError(source_path, "frontmatter has no closing '+++'")
     else:
         return {}, text
     if raw is None:
@@ -283,7 +290,7 @@ def _split_frontmatter(text: str, source_path: str) -> tuple[dict[str, object], 
     for key, value in raw.items():
         if isinstance(key, str):
             meta.setdefault(key.strip().lower(), value)
-    return meta, text[match.end() :]
+    return meta, body
 
 
 def _load_yaml(source: str, source_path: str) -> object:
