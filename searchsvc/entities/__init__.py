@@ -26,3 +26,24 @@ class TickerMention:
     places: frozenset[str]  # subset of {"title", "frontmatter", "body"}
     count: int  # occurrences over all places
     matched: tuple[str, ...]  # distinct surface forms as written, e.g. ("Nvidia", "$NVDA")
+
+
+# Re-exported for callers; imported last because these modules use the dataclasses above.
+from searchsvc.entities.dictionary import (  # noqa: E402
+    CompanyDataError,
+    CompanyDictionary,
+    default_companies,
+    load_companies,
+)
+from searchsvc.entities.tickers import extract_tickers, find_companies  # noqa: E402
+
+__all__ = [
+    "Company",
+    "CompanyDataError",
+    "CompanyDictionary",
+    "TickerMention",
+    "default_companies",
+    "extract_tickers",
+    "find_companies",
+    "load_companies",
+]
