@@ -1,0 +1,108 @@
+"""Errors as values: each carries a code, a message and its HTTP status.
+
+The API turns any of them into the one JSON shape, `{"error": {"code", "message"}}`;
+the CLI prints the message (and hint). Nothing shows a user a traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class SearchsvcError(Exception):
+    """Base of every error a user may see."""
+
+    code = "internal_error"
+    status = 500
+    hint: str | None = None
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if hint is not None:
+            self.hint = hint
+
+    def to_json(self) -> dict[str, Any]:
+        return {"error": {"code": self.code, "message": self.message}}
+
+
+class BadParameter(SearchsvcError):
+    code = "bad_parameter"
+    status = 400
+
+
+class BadQuery(SearchsvcError):
+    code = "bad_query"
+    status = 400
+
+
+class Unauthorized(SearchsvcError):
+    code = "unauthorized"
+    status = 401
+
+
+class Forbidden(SearchsvcError):
+    code = "forbidden"
+    status = 403
+
+
+class NotFound(SearchsvcError):
+    code = "not_found"
+    status = 404
+
+
+class MethodNotAllowed(SearchsvcError):
+    code = "method_not_allowed"
+    status = 405
+
+
+class ReindexRunning(SearchsvcError):
+    code = "reindex_running"
+    status = 409
+    hint = "another reindex holds the writer lock; try again when it has finished"
+
+
+class PayloadTooLarge(SearchsvcError):
+    code = "payload_too_large"
+    status = 413
+
+
+class TooManyRequests(SearchsvcError):
+    code = "too_many_requests"
+    status = 429
+
+
+class IndexNotFound(SearchsvcError):
+    code = "index_unavailable"
+    status = 503
+    hint = "build it with `searchsvc index --content DIR --index DIR`"
+
+
+def error_body(code: str, message: str) -> dict[str, Any]:
+    """The one error shape, for errors that are not SearchsvcError (HTTP 404/405/500)."""
+    return {"error": {"code": code, "message": message}}
+
+
+def init_app(app: Any) -> None:
+    """Every error a Flask app can raise leaves as the one JSON shape."""
+    import logging
+
+    from werkzeug.exceptions import HTTPException
+
+    log = logging.getLogger("searchsvc")
+    names = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+
+    @app.errorhandler(SearchsvcError)
+    def _ours(exc: SearchsvcError) -> tuple[dict[str, Any], int]:
+        return exc.to_json(), exc.status
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> tuple[dict[str, Any], int]:
+        status = exc.code or 500
+        code = names.get(status, "bad_request" if status < 500 else "internal_error")
+        return error_body(code, exc.description or exc.name), status
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> tuple[dict[str, Any], int]:
+        log.exception("unexpected error")
+        return error_body("internal_error", "internal error; see the server log"), 500

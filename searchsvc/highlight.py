@@ -1,0 +1,140 @@
+"""HTML-safe highlights: find the query's terms in a stored text, then mark a passage.
+
+Finding terms does not re-analyse the article: one regular-expression scan (in C) finds
+the words that start like a query term's stem, and only those few candidates go through
+the analyzer to confirm they index as that term. The article's own text is always
+escaped; `<mark>` is the only markup we add.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from html import escape
+
+from searchsvc.analysis import WORD_PATTERN, fold_in_place, normalize_word, stem
+
+ELLIPSIS = "…"
+PASSAGE_MIN = 160
+PASSAGE_TARGET = 220
+PASSAGE_MAX = 300
+_SENTENCE_START = re.compile(r"(?:^|[.!?]\s+|\n\n)(?=\S)")
+
+Span = tuple[int, int]
+
+
+@lru_cache(maxsize=4096)
+def _candidates_pattern(terms: frozenset[str]) -> re.Pattern[str]:
+    # A stem is nearly always a prefix of its words, less a final letter at most
+    # ("compani" <- "company"); the analyzer confirms each candidate below.
+    prefixes = sorted({t[: max(len(t) - 1, 2)] if len(t) > 3 else t for t in terms}, key=len)
+    alternatives = "|".join(re.escape(p) for p in reversed(prefixes))
+    return re.compile(rf"(?<![^\W_])(?:{alternatives})[^\W_]*(?:[&.'’][^\W_]+)*")
+
+
+def term_spans(text: str, terms: Iterable[str]) -> list[Span]:
+    """Character spans of the words in text that analyse to one of terms."""
+    wanted = frozenset(terms)
+    if not wanted or not text:
+        return []
+    spans: list[Span] = []
+    for match in _candidates_pattern(wanted).finditer(fold_in_place(text)):
+        for word in WORD_PATTERN.finditer(match.group()):
+            normal = normalize_word(word.group())
+            if normal is not None and stem(normal) in wanted:
+                spans.append((match.start() + word.start(), match.start() + word.end()))
+    return spans
+
+
+def merge_spans(spans: list[Span]) -> list[Span]:
+    """Sorted, non-overlapping spans."""
+    merged: list[Span] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def mark(text: str, spans: list[Span], start: int = 0, end: int | None = None) -> str:
+    """Escape text[start:end] and wrap the spans inside it in <mark>."""
+    end = len(text) if end is None else end
+    out: list[str] = []
+    cursor = start
+    for s, e in merge_spans(spans):
+        if e <= start or s >= end:
+            continue
+        s, e = max(s, start), min(e, end)
+        out.append(escape(text[cursor:s], quote=False))
+        out.append(f"<mark>{escape(text[s:e], quote=False)}</mark>")
+        cursor = e
+    out.append(escape(text[cursor:end], quote=False))
+    return " ".join("".join(out).split())
+
+
+def _best_window(spans: list[Span], spans_text: list[str]) -> tuple[int, int]:
+    """The run of spans fitting in PASSAGE_TARGET chars with most distinct terms, then most hits."""
+    best = (0, 0, 0, 0)  # (distinct, hits, first index, last index)
+    for i in range(len(spans)):
+        seen: set[str] = set()
+        for j in range(i, len(spans)):
+            if spans[j][1] - spans[i][0] > PASSAGE_TARGET:
+                break
+            seen.add(spans_text[j])
+            candidate = (len(seen), j - i + 1, i, j)
+            if candidate[:2] > best[:2]:
+                best = candidate
+    return spans[best[2]][0], spans[best[3]][1]
+
+
+def _snap_start(text: str, start: int, limit: int) -> int:
+    """Move start back to a sentence start if one is near, else to a word boundary."""
+    floor = max(0, start - limit)
+    sentence_starts = [m.end() for m in _SENTENCE_START.finditer(text, floor, start + 1)]
+    if sentence_starts:
+        return sentence_starts[-1] if sentence_starts[-1] <= start else start
+    while start > floor and not text[start - 1].isspace():
+        start -= 1
+    return start
+
+
+def _snap_end(text: str, end: int) -> int:
+    """Move end forward to the end of the word it falls in."""
+    while end < len(text) and not text[end].isspace():
+        end += 1
+    return end
+
+
+def passage(text: str, spans: list[Span]) -> str:
+    """A ~160-300 character passage around the best matches, whole words, `…` where cut."""
+    if not text:
+        return ""
+    spans = merge_spans([(s, e) for s, e in spans if 0 <= s < e <= len(text)])
+    if not spans:
+        return snippet_of(text)
+    words = [text[s:e].lower() for s, e in spans]
+    first, last = _best_window(spans, words)
+    room = max(PASSAGE_MIN - (last - first), 0)
+    start = _snap_start(text, max(0, first - room // 3), limit=room // 2 + 40)
+    end = min(len(text), max(last, start + PASSAGE_MIN))
+    end = _snap_end(text, end)
+    if end - start > PASSAGE_MAX:
+        end = start + PASSAGE_MAX
+        while end > last and not text[end - 1].isspace():
+            end -= 1
+        end = max(end, last)
+    body = mark(text, spans, start, end)
+    prefix = f"{ELLIPSIS} " if start > 0 else ""
+    suffix = f" {ELLIPSIS}" if end < len(text) else ""
+    return f"{prefix}{body}{suffix}"
+
+
+def snippet_of(text: str, limit: int = PASSAGE_MAX) -> str:
+    """The start of a text, escaped, cut at a word boundary with `…`."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return escape(text, quote=False)
+    cut = text.rfind(" ", 0, limit)
+    return escape(text[: cut if cut > 0 else limit], quote=False) + f" {ELLIPSIS}"

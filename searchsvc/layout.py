@@ -1,0 +1,124 @@
+"""Where an index lives on disk, and the one writer lock.
+
+    index/
+      manifest.json     {"schema_version", "live", "generation_base"} - replaced atomically
+      live-<stamp>/     the Whoosh index readers open (named by the manifest)
+      build-<stamp>/    a full rebuild in progress, swapped in by rewriting the manifest
+      last_report.json  the last reindex report
+      writer.lock       held by whoever writes
+
+A full rebuild is built beside the live index and becomes live in one os.replace of the
+manifest, so readers never see a half-built index. The generation number readers report
+is generation_base + Whoosh's own commit generation, so it only ever grows.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from searchsvc.errors import IndexNotFound, ReindexRunning
+
+MANIFEST = "manifest.json"
+LAST_REPORT = "last_report.json"
+LOCK = "writer.lock"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    schema_version: int
+    live: str
+    generation_base: int
+
+
+def read_manifest(index_dir: Path) -> Manifest | None:
+    """The manifest, or None when no index was ever built here."""
+    try:
+        data = json.loads((index_dir / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise IndexNotFound(f"cannot read {index_dir / MANIFEST}: {exc}") from exc
+    return Manifest(int(data["schema_version"]), str(data["live"]), int(data["generation_base"]))
+
+
+def write_json_atomically(path: Path, data: dict[str, Any]) -> None:
+    """Write JSON so that a reader sees the old file or the new one, never a part."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, indent=2, ensure_ascii=False)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def write_manifest(index_dir: Path, manifest: Manifest) -> None:
+    write_json_atomically(
+        index_dir / MANIFEST,
+        {
+            "schema_version": manifest.schema_version,
+            "live": manifest.live,
+            "generation_base": manifest.generation_base,
+        },
+    )
+
+
+def new_build_dir(index_dir: Path) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    path = index_dir / f"build-{stamp}-{os.getpid()}"
+    path.mkdir(parents=True)
+    return path
+
+
+def promote(index_dir: Path, build_dir: Path, manifest: Manifest) -> None:
+    """Make build_dir the live index (rename, then one atomic manifest write)."""
+    live_dir = index_dir / build_dir.name.replace("build-", "live-", 1)
+    os.replace(build_dir, live_dir)
+    write_manifest(
+        index_dir, Manifest(manifest.schema_version, live_dir.name, manifest.generation_base)
+    )
+    remove_stale_dirs(index_dir, keep=live_dir.name)
+
+
+def remove_stale_dirs(index_dir: Path, keep: str) -> None:
+    """Delete old generations and abandoned builds (open readers keep their files on POSIX)."""
+    for child in index_dir.iterdir():
+        if child.is_dir() and child.name != keep and child.name.startswith(("live-", "build-")):
+            shutil.rmtree(child, ignore_errors=True)
+
+
+def read_last_report(index_dir: Path) -> dict[str, Any] | None:
+    try:
+        data: dict[str, Any] = json.loads((index_dir / LAST_REPORT).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data
+
+
+@contextmanager
+def writer_lock(index_dir: Path, wait_seconds: float = 2.0) -> Iterator[None]:
+    """Hold the one writer lock; a second writer waits briefly, then gets ReindexRunning."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / LOCK, "a+") as fh:
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise ReindexRunning("reindex already running") from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)

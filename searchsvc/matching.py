@@ -1,0 +1,263 @@
+"""Evaluate a query tree against one Generation: which documents match, and their scores.
+
+Everything is NumPy over whole-index arrays: a node yields a boolean mask over document
+numbers and a float32 score array. Text scoring is BM25F as Whoosh defines it (BM25 per
+field, weighted by the field's boost, summed); phrases are checked against stored
+positions by Whoosh itself, only on the documents that contain all their words.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from searchsvc.analysis import prefix_form, query_terms
+from searchsvc.entities import Company
+from searchsvc.querylang import And, DateRange, MatchAll, Node, Not, Or, Phrase, Ticker, Word
+from searchsvc.schema import QUERY_FIELDS, TEXT_FIELD_BOOSTS, TICKER_BOOST
+from searchsvc.searcher import Generation
+
+K1 = 1.2
+B = 0.75
+MAX_PREFIX_TERMS = 64
+# text -> (start, end, company) spans of company names and symbols in it
+CompanyFinder = Callable[[str], list[tuple[int, int, Company]]]
+
+
+@dataclass
+class Matched:
+    mask: np.ndarray  # bool per docnum
+    scores: np.ndarray  # float32 per docnum
+
+
+@dataclass
+class Evaluation:
+    """A node's result plus the terms that can be highlighted."""
+
+    matched: Matched
+    highlight_terms: set[str] = field(default_factory=set)
+
+
+def bm25(
+    gen: Generation, field_name: str, term: str, boost: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """(docnums, contributions) of one term in one field."""
+    ids, tf = gen.postings(field_name, term)
+    if not len(ids):
+        return ids, tf
+    df = len(ids)
+    n = max(gen.doc_count, df)
+    idf = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+    norm = K1 * (1.0 - B + B * gen.lengths[field_name][ids] / gen.avg_length[field_name])
+    return ids, (boost * idf * tf * (K1 + 1.0) / (tf + norm)).astype(np.float32)
+
+
+class Evaluator:
+    """Evaluates nodes on one generation; remembers terms for highlighting."""
+
+    def __init__(self, gen: Generation) -> None:
+        self.gen = gen
+        self.size = gen.doc_count_all
+        self.highlight_terms: set[str] = set()
+
+    def empty(self) -> Matched:
+        return Matched(np.zeros(self.size, bool), np.zeros(self.size, np.float32))
+
+    def everything(self) -> Matched:
+        return Matched(self.gen.alive.copy(), np.zeros(self.size, np.float32))
+
+    def evaluate(self, node: Node, positive: bool = True) -> Matched | None:
+        """The node's matches; None for a node that constrains nothing (a stop word)."""
+        if isinstance(node, MatchAll):
+            return self.everything()
+        if isinstance(node, Word):
+            return self._word(node, positive)
+        if isinstance(node, Phrase):
+            return self._phrase(node, positive)
+        if isinstance(node, Ticker):
+            return self._ticker(node)
+        if isinstance(node, DateRange):
+            return self._dates(node)
+        if isinstance(node, Not):
+            inner = self.evaluate(node.child, positive=not positive)
+            if inner is None:
+                return None
+            return Matched(self.gen.alive & ~inner.mask, np.zeros(self.size, np.float32))
+        if isinstance(node, And):
+            return self.combine([self.evaluate(c, positive) for c in node.children], all_=True)
+        if isinstance(node, Or):
+            return self.combine([self.evaluate(c, positive) for c in node.children], all_=False)
+        raise TypeError(f"unknown query node {node!r}")
+
+    def combine(self, parts: list[Matched | None], all_: bool) -> Matched | None:
+        present = [p for p in parts if p is not None]
+        if not present:
+            return None
+        mask = present[0].mask.copy()
+        scores = present[0].scores.copy()
+        for part in present[1:]:
+            if all_:
+                mask &= part.mask
+            else:
+                mask |= part.mask
+            scores += part.scores
+        scores[~mask] = 0.0
+        return Matched(mask, scores)
+
+    def _fields(self, word_field: str | None) -> dict[str, float]:
+        if word_field is None:
+            return TEXT_FIELD_BOOSTS
+        return {f: TEXT_FIELD_BOOSTS[f] for f in QUERY_FIELDS[word_field]}
+
+    def _term_any_field(self, term: str, fields: dict[str, float]) -> Matched:
+        result = self.empty()
+        for field_name, boost in fields.items():
+            ids, contributions = bm25(self.gen, field_name, term, boost)
+            result.mask[ids] = True
+            np.add.at(result.scores, ids, contributions)
+        return result
+
+    def _word(self, node: Word, positive: bool) -> Matched | None:
+        if node.field == "ticker":
+            raise ValueError("ticker: words are resolved before evaluation")
+        fields = self._fields(node.field)
+        if node.prefix:
+            prefix = prefix_form(node.text)
+            if not prefix:
+                return None
+            parts: list[Matched | None] = []
+            for field_name, boost in fields.items():
+                for term in self.gen.expand_prefix(field_name, prefix, MAX_PREFIX_TERMS):
+                    parts.append(self._term_any_field(term, {field_name: boost}))
+                    if positive:
+                        self.highlight_terms.add(term)
+            return self.combine(parts, all_=False) or self.empty()
+        terms = query_terms(node.text)
+        if not terms:
+            return None
+        if len(terms) > 1:  # "e-commerce", "U.S.-China": the parts, adjacent
+            return self._phrase(Phrase(tuple(node.text.split()), node.field), positive)
+        if positive:
+            self.highlight_terms.add(terms[0])
+        return self._term_any_field(terms[0], fields)
+
+    def _phrase(self, node: Phrase, positive: bool) -> Matched | None:
+        terms = query_terms(" ".join(node.words))
+        if not terms:
+            return None
+        if len(terms) == 1:
+            return self._word(Word(" ".join(node.words), node.field), positive)
+        if positive:
+            self.highlight_terms.update(terms)
+        result = self.empty()
+        for field_name, boost in self._fields(node.field).items():
+            per_term = [bm25(self.gen, field_name, t, boost) for t in terms]
+            candidates = np.ones(self.size, bool)
+            scores = np.zeros(self.size, np.float32)
+            for ids, contributions in per_term:
+                present = np.zeros(self.size, bool)
+                present[ids] = True
+                candidates &= present
+                np.add.at(scores, ids, contributions)
+            if not candidates.any():
+                continue
+            in_field = self.gen.phrase_docs(field_name, terms, candidates)
+            result.mask |= in_field
+            result.scores += np.where(in_field, scores, 0.0).astype(np.float32)
+        return result
+
+    def _ticker(self, node: Ticker) -> Matched:
+        result = self.empty()
+        for symbol in node.symbols:
+            ids, mentions = self.gen.postings("tickers", symbol)
+            if not len(ids):
+                continue
+            df = len(ids)
+            idf = math.log(1.0 + (self.gen.doc_count - df + 0.5) / (df + 0.5))
+            result.mask[ids] = True
+            # saturating in the number of mentions: an article about a company outranks a mention
+            np.add.at(result.scores, ids, (TICKER_BOOST * idf * mentions / (mentions + K1)))
+        return result
+
+    def _dates(self, node: DateRange) -> Matched:
+        day = self.gen.published_day
+        mask = self.gen.alive & (day > 0)
+        if node.start:
+            mask &= day >= int(node.start.replace("-", ""))
+        if node.end:
+            mask &= day <= int(node.end.replace("-", ""))
+        return Matched(mask, np.zeros(self.size, np.float32))
+
+
+def expand_companies(node: Node, find: CompanyFinder) -> Node:
+    """Rewrite a tree so a company named any way also matches its ticker.
+
+    Runs of unfielded plain words are searched for company names ("taiwan semiconductor",
+    "nvda", "9988.hk"); each run found becomes Or(the words as a phrase, Ticker(symbol)). `ticker:`
+    words are resolved to canonical symbols.
+    """
+    if isinstance(node, Word) and node.field == "ticker":
+        return Ticker(resolve_tickers(node.text, find), node.text)
+    if isinstance(node, Phrase) and node.field is None:
+        text = " ".join(node.words)
+        spans = find(text)
+        if len(spans) == 1 and spans[0][0] == 0 and spans[0][1] == len(text):
+            return Or((node, Ticker((spans[0][2].symbol,), text)))
+        return node
+    if isinstance(node, Word) and node.field is None and not node.prefix:
+        return _expand_run([node], find)[0]
+    if isinstance(node, Not):
+        return Not(expand_companies(node.child, find))
+    if isinstance(node, Or):
+        return Or(tuple(expand_companies(c, find) for c in node.children))
+    if isinstance(node, And):
+        out: list[Node] = []
+        run: list[Word] = []
+        for child in node.children:
+            if isinstance(child, Word) and child.field is None and not child.prefix:
+                run.append(child)
+                continue
+            out.extend(_expand_run(run, find))
+            run = []
+            out.append(expand_companies(child, find))
+        out.extend(_expand_run(run, find))
+        return And(tuple(out))
+    return node
+
+
+def resolve_tickers(text: str, find: CompanyFinder) -> tuple[str, ...]:
+    """Canonical symbols for what a reader wrote after `ticker:` or in `?ticker=`:
+    a symbol, another listing or a company name ("nvda", "2330.TW", "Alibaba")."""
+    symbols = tuple(dict.fromkeys(c.symbol for _, _, c in find(text)))
+    return symbols or (text.strip().upper(),)
+
+
+def _expand_run(words: list[Word], find: CompanyFinder) -> list[Node]:
+    """Replace the words of a run that name a company with Or(words, Ticker)."""
+    if not words:
+        return []
+    text = ""
+    starts: list[int] = []
+    for w in words:
+        starts.append(len(text))
+        text += w.text + " "
+    out: list[Node] = []
+    i = 0
+    for start, end, company in find(text.rstrip()):
+        first = next((k for k, s in enumerate(starts) if s >= start), len(words))
+        last = max((k for k, s in enumerate(starts) if s < end), default=-1)
+        if first > last or first < i:
+            continue
+        out.extend(words[i:first])
+        covered = words[first : last + 1]
+        # a multi-word name is a phrase: "taiwan semiconductor", not taiwan AND semiconductor
+        text_node: Node = (
+            covered[0] if len(covered) == 1 else Phrase(tuple(w.text for w in covered))
+        )
+        out.append(Or((text_node, Ticker((company.symbol,), text[start:end]))))
+        i = last + 1
+    out.extend(words[i:])
+    return out

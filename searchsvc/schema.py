@@ -1,0 +1,153 @@
+"""The Whoosh schema, its version, and the one function that turns an Article into a document.
+
+Three kinds of fields:
+- text fields (analysed, scored, searched by words, with positions for phrases): title,
+  excerpt, body, tags, keywords, category, author;
+- value fields (exact values, for filters, facets and sorting): tag/category/author/ticker
+  values, published date, year; plus `tickers`, which is searched too (query expansion);
+- bookkeeping: `slug` (unique key), `fingerprint` (path, hash and slug in one term, so the
+  incremental indexer reads the whole index's state from one lexicon), `doc` (stored JSON).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from whoosh import fields, formats
+
+from searchsvc.analysis import PlainWordAnalyzer, TextAnalyzer, ValuesAnalyzer, join_values
+from searchsvc.articles import Article
+from searchsvc.entities import TickerMention
+
+# Bump when the schema, an analyzer or the document mapping changes: a different version
+# on disk forces a full rebuild (see indexer.py).
+SCHEMA_VERSION = 1
+
+# Field boosts for unfielded words: title > tags/keywords/tickers > excerpt > body.
+TEXT_FIELD_BOOSTS: dict[str, float] = {
+    "title": 5.0,
+    "tags": 3.0,
+    "keywords": 3.0,
+    "excerpt": 2.0,
+    "category": 1.5,
+    "author": 1.0,
+    "body": 1.0,
+}
+TICKER_BOOST = 3.0
+# facet name (API) -> value field in the index
+FACET_FIELDS: dict[str, str] = {
+    "tags": "tag_value",
+    "category": "category_value",
+    "author": "author_value",
+    "tickers": "tickers",
+    "year": "year",
+}
+# query-language field -> text fields it searches
+QUERY_FIELDS: dict[str, tuple[str, ...]] = {
+    "title": ("title",),
+    "tag": ("tags",),
+    "category": ("category",),
+    "author": ("author",),
+}
+MAX_TICKER_WEIGHT = 10  # a symbol is indexed once per mention, up to this many
+
+
+def _values_field(weighted: bool = False) -> fields.FieldType:
+    fmt = formats.Frequency() if weighted else formats.Existence()
+    return fields.FieldType(format=fmt, analyzer=ValuesAnalyzer(), scorable=False, stored=False)
+
+
+def build_schema() -> fields.Schema:
+    """The index schema; every analyzer is explicit."""
+    text = TextAnalyzer()
+    return fields.Schema(
+        slug=fields.ID(unique=True),
+        fingerprint=fields.ID(),
+        title=fields.TEXT(analyzer=text, phrase=True),
+        excerpt=fields.TEXT(analyzer=text, phrase=True),
+        body=fields.TEXT(analyzer=text, phrase=True),
+        tags=fields.TEXT(analyzer=text, phrase=True),
+        keywords=fields.TEXT(analyzer=text, phrase=True),
+        category=fields.TEXT(analyzer=text, phrase=True),
+        author=fields.TEXT(analyzer=text, phrase=True),
+        spelling=fields.TEXT(analyzer=PlainWordAnalyzer(), phrase=False),
+        tag_value=_values_field(),
+        category_value=_values_field(),
+        author_value=_values_field(),
+        tickers=_values_field(weighted=True),
+        published=_values_field(),
+        year=_values_field(),
+        doc=fields.STORED(),
+    )
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What the index knows about one source file without reading stored fields."""
+
+    source_path: str
+    content_hash: str
+    slug: str
+
+    def encode(self) -> str:
+        return "\t".join((self.source_path, self.content_hash, self.slug))
+
+    @classmethod
+    def decode(cls, term: str) -> Fingerprint:
+        source_path, content_hash, slug = term.split("\t", 2)
+        return cls(source_path, content_hash, slug)
+
+
+def ticker_to_json(mention: TickerMention) -> dict[str, Any]:
+    return {
+        "symbol": mention.symbol,
+        "name": mention.name,
+        "places": sorted(mention.places),
+        "count": mention.count,
+        "matched": list(mention.matched),
+    }
+
+
+def stored_document(
+    article: Article, tickers: tuple[TickerMention, ...], indexed_at: str
+) -> dict[str, Any]:
+    """The stored part: everything a hit or /api/articles/<slug> shows."""
+    doc = asdict(article)
+    doc["body"] = doc.pop("body_text")
+    for key in ("authors", "categories", "tags", "keywords"):
+        doc[key] = list(doc[key])
+    doc["tickers"] = [ticker_to_json(t) for t in tickers]
+    doc["indexed_at"] = indexed_at
+    return doc
+
+
+def to_document(
+    article: Article, tickers: tuple[TickerMention, ...], indexed_at: str
+) -> dict[str, Any]:
+    """Article + extracted fields -> the Whoosh document (a pure function)."""
+    ticker_terms = [
+        t.symbol for t in tickers for _ in range(min(max(t.count, 1), MAX_TICKER_WEIGHT))
+    ]
+    year = article.published_at[:4] if article.published_at else ""
+    spelling = " ".join((article.title, article.excerpt, *article.tags, *article.keywords))
+    fingerprint = Fingerprint(article.source_path, article.content_hash, article.slug)
+    return {
+        "slug": article.slug,
+        "fingerprint": fingerprint.encode(),
+        "title": article.title,
+        "excerpt": article.excerpt,
+        "body": article.body_text,
+        "tags": "\n".join(article.tags),
+        "keywords": "\n".join(article.keywords),
+        "category": "\n".join(article.categories),
+        "author": "\n".join(article.authors),
+        "spelling": spelling,
+        "tag_value": join_values(article.tags),
+        "category_value": join_values(article.categories),
+        "author_value": join_values(article.authors),
+        "tickers": join_values(ticker_terms),
+        "published": article.published_at or "",
+        "year": year,
+        "doc": stored_document(article, tickers, indexed_at),
+    }

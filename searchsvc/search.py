@@ -1,0 +1,402 @@
+"""SearchRequest -> SearchResults: the one search path behind the CLI and the HTTP API.
+
+query text -> syntax tree -> company expansion -> masks and scores (matching.py) ->
+filters -> exact total, disjunctive facets, sort, page -> stored fields and highlights.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+from whoosh.reading import distance as damerau_distance
+
+from searchsvc.analysis import prefix_form, query_terms
+from searchsvc.entities.dictionary import CompanyDictionary, default_companies
+from searchsvc.entities.tickers import find_companies
+from searchsvc.errors import BadParameter, BadQuery
+from searchsvc.highlight import mark, passage, snippet_of, term_spans
+from searchsvc.matching import CompanyFinder, Evaluator, Matched, expand_companies, resolve_tickers
+from searchsvc.querylang import And, MatchAll, Node, Not, QuerySyntaxError, Ticker, Word, parse
+from searchsvc.schema import FACET_FIELDS
+from searchsvc.searcher import Generation, IndexHandle
+
+MAX_QUERY_LENGTH = 512
+MAX_PER_PAGE = 50
+MAX_RESULT_WINDOW = 10_000
+FACET_SIZE = 20
+SORTS = ("relevance", "newest", "oldest")
+MATCHES = ("all", "any")
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """A validated search; construct it with `SearchRequest.build` from untrusted input."""
+
+    q: str = ""
+    match: str = "all"
+    page: int = 1
+    per_page: int = 10
+    sort: str = "relevance"
+    tags: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
+    tickers: tuple[str, ...] = ()
+    date_from: str | None = None
+    date_to: str | None = None
+    facets: tuple[str, ...] = tuple(FACET_FIELDS)
+    strict: bool = False
+
+    def __post_init__(self) -> None:
+        if len(self.q) > MAX_QUERY_LENGTH:
+            raise BadParameter(f"q is {len(self.q)} characters; at most {MAX_QUERY_LENGTH}")
+        if self.match not in MATCHES:
+            raise BadParameter(f"match must be one of {', '.join(MATCHES)}, not {self.match!r}")
+        if self.sort not in SORTS:
+            raise BadParameter(f"sort must be one of {', '.join(SORTS)}, not {self.sort!r}")
+        if self.page < 1:
+            raise BadParameter("page must be 1 or more")
+        if not 1 <= self.per_page <= MAX_PER_PAGE:
+            raise BadParameter(f"per_page must be between 1 and {MAX_PER_PAGE}")
+        if self.page * self.per_page > MAX_RESULT_WINDOW:
+            raise BadParameter(f"page * per_page must be at most {MAX_RESULT_WINDOW}")
+        for name, value in (("from", self.date_from), ("to", self.date_to)):
+            if value is not None and not _valid_date(value):
+                raise BadParameter(f"{name} must be a date YYYY-MM-DD, not {value!r}")
+        unknown = [f for f in self.facets if f not in FACET_FIELDS]
+        if unknown:
+            raise BadParameter(
+                f"unknown facet {unknown[0]!r}; facets are {', '.join(FACET_FIELDS)}"
+            )
+
+
+def _valid_date(value: str) -> bool:
+    if not DATE.match(value):
+        return False
+    try:
+        np.datetime64(value, "D")
+    except ValueError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    count: int
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    docnum: int
+    score: float
+    doc: dict[str, Any]
+    highlights: dict[str, str]
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    request: SearchRequest
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[FacetValue]]
+    took_ms: float
+    relaxed: bool
+    suggestion: str | None
+    generation: int
+    dropped: tuple[str, ...] = field(default=())
+
+
+@dataclass
+class _Plan:
+    """A request turned into masks: the text match and one mask per active filter."""
+
+    text: Matched
+    filters: dict[str, np.ndarray]
+    highlight_terms: set[str]
+    relaxed: bool
+    dropped: tuple[str, ...]
+
+
+def search(
+    handle: IndexHandle, request: SearchRequest, companies: CompanyDictionary | None = None
+) -> SearchResults:
+    """Run one search on the handle's current generation."""
+    started = time.perf_counter()
+    gen = handle.current()
+    companies = companies or default_companies()
+    plan = _plan(gen, request, companies)
+    final = plan.text.mask.copy()
+    for mask in plan.filters.values():
+        final &= mask
+    total = int(final.sum())
+    order = _order(gen, request.sort, final, plan.text.scores)
+    window = order[(request.page - 1) * request.per_page : request.page * request.per_page]
+    hits = [_hit(gen, int(d), float(plan.text.scores[d]), plan.highlight_terms) for d in window]
+    facets = {
+        name: _facet(gen, name, _facet_mask(plan, name), companies) for name in request.facets
+    }
+    suggestion = None
+    if total == 0 or plan.relaxed:
+        suggestion = _suggest(gen, request, companies)
+    return SearchResults(
+        request=request,
+        total=total,
+        hits=hits,
+        facets=facets,
+        took_ms=round((time.perf_counter() - started) * 1000, 2),
+        relaxed=plan.relaxed,
+        suggestion=suggestion,
+        generation=gen.number,
+        dropped=plan.dropped,
+    )
+
+
+def parse_query(request: SearchRequest, companies: CompanyDictionary) -> Node:
+    """The reader's query as an expanded tree (companies also match their tickers)."""
+    try:
+        tree = parse(request.q, strict=request.strict)
+    except QuerySyntaxError as exc:
+        raise BadQuery(f"cannot read the query: {exc}") from exc
+    return expand_companies(tree, _finder(companies))
+
+
+def _finder(companies: CompanyDictionary) -> CompanyFinder:
+    return lambda text: find_companies(text, companies)
+
+
+def _plan(gen: Generation, request: SearchRequest, companies: CompanyDictionary) -> _Plan:
+    tree = parse_query(request, companies)
+    evaluator = Evaluator(gen)
+    filters = _filters(gen, request, companies)
+    positives, negatives = _split(tree)
+    parts: list[tuple[Node, Matched]] = []
+    for node in positives:
+        result = evaluator.evaluate(node)
+        if result is not None:  # stop words constrain nothing
+            parts.append((node, result))
+    excluded = evaluator.combine([evaluator.evaluate(n) for n in negatives], all_=True)
+    base = evaluator.everything() if excluded is None else excluded
+
+    def matched(kept: list[tuple[Node, Matched]], all_: bool) -> Matched:
+        text = evaluator.combine([m for _, m in kept], all_=all_) or evaluator.everything()
+        if not all_ and len(kept) > 1:  # match=any: more of the words first
+            coverage = sum(m.mask.astype(np.float32) for _, m in kept) / len(kept)
+            text.scores *= coverage
+        return Matched(text.mask & base.mask, text.scores)
+
+    text = matched(parts, all_=request.match == "all")
+    relaxed = False
+    dropped: list[str] = []
+    if request.match == "all" and len(parts) > 1 and not _any(text, filters):
+        # Drop the least important word until something matches: words matching nothing
+        # first, then the most common ones (they say least about what the reader wants).
+        ranked = sorted(parts, key=lambda p: (int(p[1].mask.sum()) > 0, -int(p[1].mask.sum())))
+        kept = list(parts)
+        for victim in ranked[:-1]:
+            kept.remove(victim)
+            dropped.append(_describe(victim[0]))
+            candidate = matched(kept, all_=True)
+            if _any(candidate, filters):
+                text, relaxed = candidate, True
+                break
+    return _Plan(
+        text, filters, evaluator.highlight_terms, relaxed, tuple(dropped) if relaxed else ()
+    )
+
+
+def _any(text: Matched, filters: dict[str, np.ndarray]) -> bool:
+    mask = text.mask.copy()
+    for f in filters.values():
+        mask &= f
+    return bool(mask.any())
+
+
+def _split(tree: Node) -> tuple[list[Node], list[Node]]:
+    """Top-level required parts and exclusions of a tree."""
+    children = tree.children if isinstance(tree, And) else (tree,)
+    positives: list[Node] = [c for c in children if not isinstance(c, Not | MatchAll)]
+    negatives: list[Node] = [c for c in children if isinstance(c, Not)]
+    return positives, negatives
+
+
+def _describe(node: Node) -> str:
+    if isinstance(node, Word):
+        return node.text
+    if isinstance(node, Ticker):
+        return node.label
+    from searchsvc.querylang import to_text
+
+    return to_text(node)
+
+
+def _filters(
+    gen: Generation, request: SearchRequest, companies: CompanyDictionary
+) -> dict[str, np.ndarray]:
+    """One mask per active filter, keyed by the facet it belongs to."""
+    size = gen.doc_count_all
+    filters: dict[str, np.ndarray] = {}
+    wanted = {"tags": request.tags, "category": request.categories, "author": request.authors}
+    for facet, values in wanted.items():
+        if values:
+            filters[facet] = gen.columns[FACET_FIELDS[facet]].mask_for(values, size)
+    if request.tickers:
+        find = _finder(companies)
+        symbols = tuple(s for t in request.tickers for s in resolve_tickers(t, find))
+        filters["tickers"] = gen.columns["tickers"].mask_for(symbols, size)
+    if request.date_from or request.date_to:
+        day = gen.published_day
+        mask = day > 0
+        if request.date_from:
+            mask &= day >= int(request.date_from.replace("-", ""))
+        if request.date_to:
+            mask &= day <= int(request.date_to.replace("-", ""))
+        filters["published"] = mask
+    return filters
+
+
+def _facet_mask(plan: _Plan, facet: str) -> np.ndarray:
+    """Disjunctive: every filter applies except the facet's own."""
+    mask = plan.text.mask.copy()
+    for name, f in plan.filters.items():
+        if name != facet:
+            mask &= f
+    return mask
+
+
+def _facet(
+    gen: Generation, name: str, mask: np.ndarray, companies: CompanyDictionary
+) -> list[FacetValue]:
+    column = gen.columns[FACET_FIELDS[name]]
+    counts = column.counts(mask)
+    nonzero = np.flatnonzero(counts)
+    if not len(nonzero):
+        return []
+    labels = column.values
+    top = sorted(nonzero.tolist(), key=lambda i: (-counts[i], labels[i].casefold()))[:FACET_SIZE]
+    if name == "tickers":
+        return [
+            FacetValue(labels[i], int(counts[i]), _company_name(companies, labels[i])) for i in top
+        ]
+    return [FacetValue(labels[i], int(counts[i])) for i in top]
+
+
+def _company_name(companies: CompanyDictionary, symbol: str) -> str:
+    company = companies.lookup(symbol)
+    return company.name if company is not None else symbol
+
+
+def _order(gen: Generation, sort: str, mask: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """Matching docnums in result order (ties: newer first, then index order)."""
+    docs = np.flatnonzero(mask)
+    published = gen.published_seconds[docs]
+    if sort == "newest":
+        keys: tuple[np.ndarray, ...] = (docs, -scores[docs], -published)
+    elif sort == "oldest":
+        # undated articles last
+        keys = (docs, -scores[docs], np.where(np.isinf(published), np.inf, published))
+    else:
+        keys = (docs, -published, -scores[docs])
+    ordered: np.ndarray = docs[np.lexsort(keys)]
+    return ordered
+
+
+def _hit(gen: Generation, docnum: int, score: float, terms: set[str]) -> Hit:
+    doc = gen.stored(docnum)
+    highlights = {"title": mark(doc["title"], term_spans(doc["title"], terms))}
+    body_spans = term_spans(doc["body"], terms)
+    if body_spans:
+        highlights["body"] = passage(doc["body"], body_spans)
+    else:  # no text match in the body: the excerpt stands in, as the contract says
+        excerpt_spans = term_spans(doc["excerpt"], terms)
+        highlights["body"] = (
+            passage(doc["excerpt"], excerpt_spans) if excerpt_spans else snippet_of(doc["excerpt"])
+        )
+    return Hit(docnum, round(score, 4), doc, highlights)
+
+
+def _suggest(gen: Generation, request: SearchRequest, companies: CompanyDictionary) -> str | None:
+    """A corrected query when some words are unknown to the index and a close word exists."""
+    reader = gen.searcher.reader()
+    corrected = request.q
+    changed = False
+    for raw in re.findall(r"[^\W\d_][\w'’]*", request.q):
+        word = prefix_form(raw)
+        if len(word) < 4 or _known(gen, raw):
+            continue
+        # Levenshtein here counts a swap of two letters as two edits, hence 2 from 5 letters
+        maxdist = 1 if len(word) < 5 else 2
+        candidates = list(reader.terms_within("spelling", word, maxdist, prefix=1))
+        if not candidates:
+            continue
+        best = min(
+            candidates,
+            key=lambda t: (damerau_distance(word, t), -gen.doc_frequency("spelling", t), t),
+        )
+        corrected = re.sub(rf"(?<!\w){re.escape(raw)}(?!\w)", best, corrected, count=1)
+        changed = True
+    if not changed or corrected == request.q:
+        return None
+    check = replace(request, q=corrected, facets=(), page=1)
+    plan = _plan(gen, check, companies)
+    return corrected if plan.text.mask.any() else None
+
+
+def _known(gen: Generation, raw: str) -> bool:
+    terms = query_terms(raw)
+    return not terms or any(
+        gen.doc_frequency(f, t) > 0 for t in terms for f in ("title", "body", "tags", "keywords")
+    )
+
+
+def hit_to_json(hit: Hit) -> dict[str, Any]:
+    doc = hit.doc
+    return {
+        "slug": doc["slug"],
+        "title": doc["title"],
+        "excerpt": doc["excerpt"],
+        "url": doc.get("url"),
+        "published_at": doc.get("published_at"),
+        "author": doc["authors"][0] if doc["authors"] else None,
+        "authors": doc["authors"],
+        "category": doc["categories"][0] if doc["categories"] else None,
+        "categories": doc["categories"],
+        "tags": doc["tags"],
+        "keywords": doc["keywords"],
+        "tickers": [{"symbol": t["symbol"], "name": t["name"]} for t in doc["tickers"]],
+        "image": doc.get("image"),
+        "score": hit.score,
+        "highlights": hit.highlights,
+    }
+
+
+def results_to_json(results: SearchResults) -> dict[str, Any]:
+    """The /api/search response body (see ../shared/API.md)."""
+    return {
+        "query": results.request.q,
+        "total": results.total,
+        "page": results.request.page,
+        "per_page": results.request.per_page,
+        "took_ms": results.took_ms,
+        "relaxed": results.relaxed,
+        "dropped": list(results.dropped),
+        "suggestion": results.suggestion,
+        "generation": results.generation,
+        "hits": [hit_to_json(h) for h in results.hits],
+        "facets": {
+            name: [
+                {
+                    "value": v.value,
+                    **({"label": v.label} if v.label is not None else {}),
+                    "count": v.count,
+                }
+                for v in values
+            ]
+            for name, values in results.facets.items()
+        },
+    }

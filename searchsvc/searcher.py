@@ -1,0 +1,312 @@
+"""The read side: one immutable Generation per index commit, and the handle that refreshes it.
+
+A search request never touches the disk for anything that can be computed once per
+generation: per-document value arrays (facets, filters, dates), field lengths, and a
+bounded cache of term postings as NumPy arrays are built when a generation opens (or the
+first time a term is asked for) and shared by every request on that generation.
+Segments are immutable in Whoosh, so value arrays and lengths are cached per segment and
+a new generation only pays for the segments it adds.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.query import Phrase
+
+from searchsvc.errors import IndexNotFound
+from searchsvc.layout import read_last_report, read_manifest
+from searchsvc.schema import FACET_FIELDS, SCHEMA_VERSION, TEXT_FIELD_BOOSTS
+
+VALUE_FIELDS = tuple(FACET_FIELDS.values()) + ("published",)
+POSTINGS_CACHE_ENTRIES = 200_000  # total postings kept per generation (ids + weights)
+Postings = tuple[np.ndarray, np.ndarray]  # (docnums int32, weights float32)
+EMPTY_POSTINGS: Postings = (np.zeros(0, np.int32), np.zeros(0, np.float32))
+
+
+def read_postings(matcher: Any) -> Postings:
+    """All (docnum, weight) pairs of one matcher, a block at a time where possible."""
+    ids: list[int] = []
+    weights: list[float] = []
+    if isinstance(matcher, W3LeafMatcher):
+        # Whole 128-posting blocks at once: ~20x faster than stepping posting by posting.
+        while matcher.is_active():
+            matcher._read_ids()
+            matcher._read_weights()
+            ids.extend(matcher._ids[matcher._i :])
+            weights.extend(matcher._weights[matcher._i :])
+            matcher._next_block()
+    else:
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+    return np.asarray(ids, dtype=np.int32), np.asarray(weights, dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class ValueColumn:
+    """One value field over all documents, as (document, value) pairs."""
+
+    values: tuple[str, ...]  # distinct values as indexed
+    doc_ids: np.ndarray  # entry -> docnum
+    value_ids: np.ndarray  # entry -> index into values
+    weights: np.ndarray  # entry -> weight (mentions, for tickers)
+    by_folded: dict[str, tuple[int, ...]]  # casefolded value -> value ids
+
+    def mask_for(self, wanted: tuple[str, ...], doc_count: int) -> np.ndarray:
+        """Documents having any of the wanted values (case-insensitive)."""
+        ids = [i for value in wanted for i in self.by_folded.get(value.casefold(), ())]
+        mask = np.zeros(doc_count, dtype=bool)
+        if ids:
+            mask[self.doc_ids[np.isin(self.value_ids, ids)]] = True
+        return mask
+
+    def counts(self, doc_mask: np.ndarray) -> np.ndarray:
+        """Per value, how many documents in doc_mask have it."""
+        selected = self.value_ids[doc_mask[self.doc_ids]]
+        return np.bincount(selected, minlength=len(self.values))
+
+
+def _column_from_pairs(pairs: dict[str, Postings]) -> ValueColumn:
+    values = tuple(pairs)
+    doc_parts = [pairs[v][0] for v in values]
+    weight_parts = [pairs[v][1] for v in values]
+    value_parts = [np.full(len(d), i, dtype=np.int32) for i, d in enumerate(doc_parts)]
+    folded: dict[str, list[int]] = {}
+    for i, value in enumerate(values):
+        folded.setdefault(value.casefold(), []).append(i)
+    return ValueColumn(
+        values=values,
+        doc_ids=np.concatenate(doc_parts) if doc_parts else np.zeros(0, np.int32),
+        value_ids=np.concatenate(value_parts) if value_parts else np.zeros(0, np.int32),
+        weights=np.concatenate(weight_parts) if weight_parts else np.zeros(0, np.float32),
+        by_folded={k: tuple(v) for k, v in folded.items()},
+    )
+
+
+@dataclass(frozen=True)
+class SegmentArrays:
+    """What one immutable segment contributes: value pairs and field lengths."""
+
+    doc_count: int
+    values: dict[str, dict[str, Postings]]  # field -> value -> postings (segment docnums)
+    lengths: dict[str, np.ndarray]
+
+
+def load_segment_arrays(segreader: Any) -> SegmentArrays:
+    doc_count = segreader.doc_count_all()
+    values: dict[str, dict[str, Postings]] = {}
+    for field in VALUE_FIELDS:
+        values[field] = {}
+        for raw in segreader.lexicon(field):
+            ids, weights = read_postings(segreader.postings(field, raw))
+            values[field][raw.decode("utf-8")] = (ids, weights)
+    lengths = {
+        field: np.array(
+            [segreader.doc_field_length(d, field) or 0 for d in range(doc_count)], np.float32
+        )
+        for field in TEXT_FIELD_BOOSTS
+    }
+    return SegmentArrays(doc_count, values, lengths)
+
+
+def _date_key(value: str) -> tuple[int, float]:
+    """("2025-10-02" | "2025-10-02T08:00:00Z") -> (20251002, sortable seconds)."""
+    day = int(value[:10].replace("-", ""))
+    seconds = float(np.datetime64(value.rstrip("Z"), "s").astype(np.int64))
+    return day, seconds
+
+
+class Generation:
+    """A consistent, read-only view of the index at one commit."""
+
+    def __init__(self, index_dir: Path, ix: Any, number: int, segments: dict[str, SegmentArrays]):
+        self.index_dir = index_dir
+        self.number = number
+        self.searcher = ix.searcher()
+        reader = self.searcher.reader()
+        self.doc_count_all = reader.doc_count_all()
+        self.doc_count = reader.doc_count()
+        self.segment_arrays: dict[str, SegmentArrays] = {}
+        self.alive = np.ones(self.doc_count_all, dtype=bool)
+        pairs: dict[str, dict[str, list[Postings]]] = {f: {} for f in VALUE_FIELDS}
+        length_parts: dict[str, list[np.ndarray]] = {f: [] for f in TEXT_FIELD_BOOSTS}
+        for segreader, offset in reader.leaf_readers():
+            seg_id = segreader.segment().segment_id()
+            arrays = segments.get(seg_id) or load_segment_arrays(segreader)
+            self.segment_arrays[seg_id] = arrays
+            if segreader.has_deletions():
+                for docnum in range(arrays.doc_count):
+                    if segreader.is_deleted(docnum):
+                        self.alive[offset + docnum] = False
+            for field, by_value in arrays.values.items():
+                for value, (ids, weights) in by_value.items():
+                    pairs[field].setdefault(value, []).append((ids + offset, weights))
+            for field, lengths in arrays.lengths.items():
+                length_parts[field].append(lengths)
+        merged = {
+            field: {
+                v: (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
+                for v, parts in by_value.items()
+            }
+            for field, by_value in pairs.items()
+        }
+        self.columns = {field: _column_from_pairs(merged[field]) for field in VALUE_FIELDS}
+        self.lengths = {
+            f: np.concatenate(parts) if parts else np.zeros(0, np.float32)
+            for f, parts in length_parts.items()
+        }
+        alive_count = max(int(self.alive.sum()), 1)
+        self.avg_length = {
+            f: max(float(self.lengths[f][self.alive].sum()) / alive_count, 1.0)
+            for f in self.lengths
+        }
+        self.published_day = np.zeros(self.doc_count_all, dtype=np.int32)
+        self.published_seconds = np.full(self.doc_count_all, -np.inf)
+        published = self.columns["published"]
+        for value_id, value in enumerate(published.values):
+            day, seconds = _date_key(value)
+            docs = published.doc_ids[published.value_ids == value_id]
+            self.published_day[docs] = day
+            self.published_seconds[docs] = seconds
+        self._postings: OrderedDict[tuple[str, str], Postings] = OrderedDict()
+        self._postings_size = 0
+        self._lock = threading.Lock()
+        report = read_last_report(index_dir) or {}
+        self.last_report = report
+        self.indexed_at: str | None = report.get("finished_at")
+
+    # --- terms ---------------------------------------------------------------------------
+    def postings(self, field: str, term: str) -> Postings:
+        """(docnums, weights) of one term, cached for the life of this generation."""
+        key = (field, term)
+        with self._lock:
+            cached = self._postings.get(key)
+            if cached is not None:
+                self._postings.move_to_end(key)
+                return cached
+        reader = self.searcher.reader()
+        if (field, term) not in reader:
+            result = EMPTY_POSTINGS
+        else:
+            parts = [
+                (ids + offset, weights)
+                for segreader, offset in reader.leaf_readers()
+                if (field, term) in segreader
+                for ids, weights in [read_postings(segreader.postings(field, term))]
+            ]
+            ids = np.concatenate([p[0] for p in parts])
+            weights = np.concatenate([p[1] for p in parts])
+            keep = self.alive[ids]
+            result = (ids[keep], weights[keep])
+        with self._lock:
+            self._postings[key] = result
+            self._postings_size += len(result[0])
+            while self._postings_size > POSTINGS_CACHE_ENTRIES and len(self._postings) > 1:
+                _, old = self._postings.popitem(last=False)
+                self._postings_size -= len(old[0])
+        return result
+
+    def doc_frequency(self, field: str, term: str) -> int:
+        return len(self.postings(field, term)[0])
+
+    def expand_prefix(self, field: str, prefix: str, limit: int = 64) -> list[str]:
+        """Indexed terms of a field that start with prefix, most frequent first."""
+        reader = self.searcher.reader()
+        terms = [t.decode("utf-8") for t in reader.expand_prefix(field, prefix)]
+        if len(terms) > limit:
+            terms.sort(key=lambda t: -reader.doc_frequency(field, t))
+            terms = terms[:limit]
+        return terms
+
+    def phrase_docs(self, field: str, terms: list[str], candidates: np.ndarray) -> np.ndarray:
+        """Documents among candidates where terms occur as a phrase (positions checked)."""
+        mask = np.zeros(self.doc_count_all, dtype=bool)
+        if not candidates.any():
+            return mask
+        query = Phrase(field, terms)
+        allowed = {int(d) for d in np.flatnonzero(candidates)}
+        matcher = query.matcher(self.searcher)
+        while matcher.is_active():
+            docnum = matcher.id()
+            if docnum in allowed:
+                mask[docnum] = True
+            matcher.next()
+        return mask
+
+    def stored(self, docnum: int) -> dict[str, Any]:
+        doc: dict[str, Any] = self.searcher.stored_fields(docnum)["doc"]
+        return doc
+
+    def docnum_for_slug(self, slug: str) -> int | None:
+        docs = self.postings("slug", slug)[0]
+        return int(docs[0]) if len(docs) else None
+
+    def close(self) -> None:
+        self.searcher.close()
+
+
+class IndexHandle:
+    """The app's one handle on the index: hands out the current Generation, refreshing it
+    when a new commit appears (checked at most every `check_interval` seconds)."""
+
+    def __init__(self, index_dir: Path, check_interval: float = 0.5) -> None:
+        self.index_dir = Path(index_dir)
+        self.check_interval = check_interval
+        self._generation: Generation | None = None
+        self._checked_at = 0.0
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, index_dir: Path, check_interval: float = 0.5) -> IndexHandle:
+        handle = cls(index_dir, check_interval)
+        handle.current()
+        return handle
+
+    def current(self) -> Generation:
+        """The newest committed generation; raises IndexNotFound when there is none."""
+        now = time.monotonic()
+        generation = self._generation
+        if generation is not None and now - self._checked_at < self.check_interval:
+            return generation
+        with self._lock:
+            if self._generation is None or now - self._checked_at >= self.check_interval:
+                self._generation = self._load(self._generation)
+                self._checked_at = now
+            return self._generation
+
+    def _load(self, previous: Generation | None) -> Generation:
+        manifest = read_manifest(self.index_dir)
+        if manifest is None:
+            raise IndexNotFound(f"no index in {self.index_dir}")
+        if manifest.schema_version != SCHEMA_VERSION:
+            raise IndexNotFound(
+                f"index in {self.index_dir} has schema version {manifest.schema_version}, "
+                f"this searchsvc needs {SCHEMA_VERSION}",
+                hint="rebuild it with `searchsvc index --full`",
+            )
+        live = self.index_dir / manifest.live
+        try:
+            ix = whoosh_index.open_dir(str(live))
+            number = manifest.generation_base + ix.latest_generation()
+        except Exception as exc:  # whoosh raises several unrelated types for a bad index
+            raise IndexNotFound(f"cannot open index {live}: {exc}") from exc
+        if previous is not None and previous.number == number:
+            return previous
+        segments = previous.segment_arrays if previous is not None else {}
+        return Generation(self.index_dir, ix, number, segments)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._generation is not None:
+                self._generation.close()
+                self._generation = None

@@ -1,0 +1,81 @@
+"""Highlights: escaped article text, <mark> only, passages of about 160-300 characters."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from searchsvc.analysis import query_terms
+from searchsvc.highlight import PASSAGE_MAX, mark, merge_spans, passage, snippet_of, term_spans
+
+LONG = (
+    "Markets opened quietly on Monday. Analysts expected little news before the holiday. "
+    "Then Nvidia reported record earnings, and the stock jumped nine percent in early trade. "
+    "Investors had worried about export controls, but the data center business grew again. "
+    "Rivals such as AMD and Intel lagged behind, and chip stocks in Asia followed the move "
+    "overnight while bond yields barely moved. The rally faded by the close of trading."
+)
+
+
+def test_mark_escapes_the_article_and_adds_only_mark() -> None:
+    text = "AT&T <script>alert(1)</script> beats"
+    html = mark(text, [(0, 4)])
+    assert html == "<mark>AT&amp;T</mark> &lt;script&gt;alert(1)&lt;/script&gt; beats"
+
+
+@pytest.mark.parametrize(
+    ("text", "query", "marked"),
+    [
+        ("Record earnings lifted shares", "earnings", ["earnings"]),
+        ("It earned more than it earns", "earnings", ["earned", "earns"]),  # stems match
+        ("Nvidia's results", "nvidia", ["Nvidia's"]),  # possessive form as written
+        ("A café in Zürich", "zurich cafe", ["café", "Zürich"]),  # accents
+        ("The company and companies", "company", ["company", "companies"]),  # stem not a prefix
+        ("Early results", "earnings", []),  # "early" starts like "earn" but is not the term
+        ("AT&T shares", "AT&T", ["AT&T"]),
+    ],
+)
+def test_term_spans_find_the_words_that_index_as_the_query_terms(
+    text: str, query: str, marked: list[str]
+) -> None:
+    spans = term_spans(text, query_terms(query))
+    assert [text[s:e] for s, e in spans] == marked
+
+
+def test_passage_is_a_window_of_whole_words_around_the_best_matches() -> None:
+    spans = term_spans(LONG, query_terms("data center export"))
+    html = passage(LONG, spans)
+    plain = re.sub(r"</?mark>", "", html)
+    assert 160 <= len(plain) <= PASSAGE_MAX + 4
+    assert "<mark>data</mark> <mark>center</mark>" in html
+    assert "<mark>export</mark>" in html
+    core = plain.strip("… ")
+    assert core in " ".join(LONG.split())  # a real slice, words never cut
+
+
+def test_passage_marks_ellipsis_only_where_cut() -> None:
+    short = "Nvidia reported record earnings."
+    assert passage(short, term_spans(short, ["earn"])) == (
+        "Nvidia reported record <mark>earnings</mark>."
+    )
+    assert passage(LONG, term_spans(LONG, query_terms("rally"))).startswith("… ")
+
+
+def test_without_matches_a_passage_is_the_start_of_the_text() -> None:
+    assert passage(LONG, []) == snippet_of(LONG)
+    assert snippet_of(LONG).endswith(" …")
+    assert len(snippet_of(LONG)) <= PASSAGE_MAX + 2
+
+
+def test_merge_spans_sorts_and_joins_overlaps() -> None:
+    assert merge_spans([(5, 9), (0, 3), (2, 4), (9, 10)]) == [(0, 4), (5, 10)]
+
+
+@given(st.text(max_size=600), st.lists(st.tuples(st.integers(-5, 700), st.integers(-5, 700))))
+def test_passage_never_raises_and_only_mark_is_markup(text: str, spans: list) -> None:
+    html = passage(text, spans)
+    assert "<" not in re.sub(r"</?mark>", "", html)
+    assert len(re.sub(r"</?mark>|&\w+;", "x", html)) <= PASSAGE_MAX + 4

@@ -1,0 +1,184 @@
+"""Indexing: full and incremental runs, their reports, bad files, slugs, the writer lock."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from searchsvc.errors import ReindexRunning
+from searchsvc.indexer import build_index
+from searchsvc.layout import MANIFEST, read_manifest, writer_lock
+from searchsvc.searcher import IndexHandle
+from tests.conftest import write_article
+
+ARTICLE = """---
+slug: {slug}
+title: {title}
+publishedAt: "2025-06-01"
+tags: [Testing]
+---
+{body}
+"""
+
+
+def article(slug: str, title: str = "A title", body: str = "Some body text.") -> str:
+    return ARTICLE.format(slug=slug, title=title, body=body)
+
+
+def index_state(index_dir: Path) -> dict[str, dict[str, Any]]:
+    """slug -> stored document (without the time it was indexed)."""
+    handle = IndexHandle.open(index_dir)
+    try:
+        gen = handle.current()
+        docs = {}
+        for docnum in range(gen.doc_count_all):
+            if gen.alive[docnum]:
+                doc = dict(gen.stored(docnum))
+                doc.pop("indexed_at")
+                docs[doc["slug"]] = doc
+        return docs
+    finally:
+        handle.close()
+
+
+def assert_same_as_full_build(content: Path, index_dir: Path, tmp_path: Path) -> None:
+    fresh = tmp_path / f"fresh-{len(list(tmp_path.iterdir()))}"
+    build_index(content, fresh, full=True, workers=1)
+    assert index_state(index_dir) == index_state(fresh)
+
+
+def test_full_build_reports_what_it_did(content_dir: Path, tmp_path: Path) -> None:
+    report = build_index(content_dir, tmp_path / "ix", workers=1)
+    assert (report.full, report.added, report.documents, report.errors) == (True, 34, 34, ())
+    assert report.generation == 1
+    saved = json.loads((tmp_path / "ix" / "last_report.json").read_text())
+    assert saved["documents"] == 34
+
+
+def test_incremental_run_applies_adds_edits_and_deletes(content_dir: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "ix"
+    build_index(content_dir, index_dir, workers=1)
+    write_article(content_dir, "new/added.md", article("added-one", body="Brand new words."))
+    (content_dir / "apple-harvest-prices-orchards-late-frost.md").unlink()
+    edited = content_dir / "intel-layoffs-foundry-restructuring.md"
+    edited.write_text(edited.read_text().replace("Intel", "Intel Corp"), encoding="utf-8")
+
+    report = build_index(content_dir, index_dir)
+    assert (report.full, report.added, report.updated, report.deleted) == (False, 1, 1, 1)
+    assert report.unchanged == 32 and report.documents == 34 and report.generation == 2
+    assert_same_as_full_build(content_dir, index_dir, tmp_path)
+
+
+def test_a_run_without_changes_does_not_commit(content_dir: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "ix"
+    first = build_index(content_dir, index_dir, workers=1)
+    again = build_index(content_dir, index_dir)
+    assert (again.added, again.updated, again.deleted, again.unchanged) == (0, 0, 0, 34)
+    assert again.generation == first.generation
+
+
+def test_renames_and_slug_changes(content_dir: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "ix"
+    build_index(content_dir, index_dir, workers=1)
+    moved = content_dir / "archive" / "sony.md"
+    moved.parent.mkdir()
+    (content_dir / "sony-playstation-price-hike-tariffs.md").rename(moved)
+    slugged = content_dir / "palantir-government-contracts-earnings-beat.md"
+    slugged.write_text(
+        slugged.read_text().replace(
+            "slug: palantir-government-contracts-earnings-beat", "slug: palantir-beat"
+        ),
+        encoding="utf-8",
+    )
+    build_index(content_dir, index_dir)
+    state = index_state(index_dir)
+    assert state["sony-playstation-price-hike-tariffs"]["source_path"] == "archive/sony.md"
+    assert "palantir-beat" in state
+    assert "palantir-government-contracts-earnings-beat" not in state
+    assert_same_as_full_build(content_dir, index_dir, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "reason"),
+    [
+        ("bad-yaml.md", b"---\ntitle: [unclosed\n---\nbody\n", "bad YAML"),
+        ("latin1.md", "caf\xe9".encode("latin-1"), "not UTF-8"),
+        ("binary.md", b"\x00\x01\x02", "binary"),
+        ("empty.md", b"", "empty"),
+        ("huge.md", b"x" * (5 * 1024 * 1024 + 1), "too large"),
+    ],
+)
+def test_bad_files_are_reported_and_never_stop_the_rest(
+    content_dir: Path, tmp_path: Path, name: str, data: bytes, reason: str
+) -> None:
+    (content_dir / name).write_bytes(data)
+    report = build_index(content_dir, tmp_path / "ix", workers=1)
+    assert report.documents == 34
+    assert [(e.path, reason in e.reason) for e in report.errors] == [(name, True)]
+
+
+def test_a_file_that_breaks_keeps_its_last_good_version(content_dir: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "ix"
+    build_index(content_dir, index_dir, workers=1)
+    broken = content_dir / "deepfake-voice-scams-bank-verification.md"
+    broken.write_bytes(b"---\ntitle: [broken\n---\n")
+    report = build_index(content_dir, index_dir)
+    assert report.kept_stale == ("deepfake-voice-scams-bank-verification",)
+    assert [e.path for e in report.errors] == [broken.name]
+    assert "deepfake-voice-scams-bank-verification" in index_state(index_dir)
+    broken.write_text(article("deepfake-voice-scams-bank-verification", "Fixed"), encoding="utf-8")
+    fixed = build_index(content_dir, index_dir)
+    assert (fixed.updated, fixed.errors) == (1, ())
+    assert index_state(index_dir)["deepfake-voice-scams-bank-verification"]["title"] == "Fixed"
+
+
+def test_duplicate_slugs_go_to_the_first_path(content_dir: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "ix"
+    write_article(content_dir, "zz-copy.md", article("intel-layoffs-foundry-restructuring", "Copy"))
+    report = build_index(content_dir, index_dir, workers=1)
+    assert [e.path for e in report.errors] == ["zz-copy.md"]
+    assert "duplicate slug" in report.errors[0].reason
+    assert index_state(index_dir)["intel-layoffs-foundry-restructuring"]["title"] != "Copy"
+    # a new file that sorts first takes the slug over, exactly as a full build would
+    write_article(content_dir, "aa-first.md", article("intel-layoffs-foundry-restructuring", "A"))
+    build_index(content_dir, index_dir)
+    assert index_state(index_dir)["intel-layoffs-foundry-restructuring"]["title"] == "A"
+    assert_same_as_full_build(content_dir, index_dir, tmp_path)
+
+
+def test_a_different_schema_version_forces_a_full_rebuild(
+    content_dir: Path, tmp_path: Path
+) -> None:
+    index_dir = tmp_path / "ix"
+    build_index(content_dir, index_dir, workers=1)
+    manifest = json.loads((index_dir / MANIFEST).read_text())
+    (index_dir / MANIFEST).write_text(json.dumps({**manifest, "schema_version": 0}))
+    report = build_index(content_dir, index_dir, workers=1)
+    assert report.full and report.generation == 2
+    live = [p.name for p in index_dir.iterdir() if p.is_dir()]
+    assert live == [read_manifest(index_dir).live]  # type: ignore[union-attr]
+
+
+def test_a_second_writer_gets_a_clear_error(content_dir: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "ix"
+    with writer_lock(index_dir), pytest.raises(ReindexRunning, match="already running"):
+        build_index(content_dir, index_dir, workers=1)
+
+
+def test_parallel_build_equals_serial_build(tmp_path: Path) -> None:
+    content = tmp_path / "many"
+    for i in range(420):  # above PARALLEL_MIN_FILES
+        write_article(content, f"a{i:03}.md", article(f"s{i % 400:03}", f"T {i}", f"word{i % 7}"))
+    serial = build_index(content, tmp_path / "serial", workers=1)
+    parallel = build_index(content, tmp_path / "parallel", workers=2)
+    assert serial.documents == parallel.documents == 400
+    assert [e.path for e in serial.errors] == [e.path for e in parallel.errors]
+    assert index_state(tmp_path / "serial") == index_state(tmp_path / "parallel")
+
+
+def test_missing_content_folder_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        build_index(tmp_path / "nope", tmp_path / "ix")

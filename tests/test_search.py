@@ -1,0 +1,231 @@
+"""The search engine through its library API (SearchRequest -> SearchResults), on seeds/."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from searchsvc.errors import BadParameter, BadQuery
+from searchsvc.search import SearchRequest, SearchResults, search
+from searchsvc.searcher import IndexHandle
+
+ALL_SEEDS = 34
+
+
+def run(handle: IndexHandle, q: str = "", **options: object) -> SearchResults:
+    return search(handle, SearchRequest(q=q, **options))  # type: ignore[arg-type]
+
+
+def slugs(results: SearchResults) -> list[str]:
+    return [hit.doc["slug"] for hit in results.hits]
+
+
+def all_slugs(handle: IndexHandle, q: str = "", **options: object) -> set[str]:
+    results = run(handle, q, per_page=50, **options)
+    assert results.total <= 50
+    return set(slugs(results))
+
+
+def test_empty_query_is_every_article_newest_first(seed_handle: IndexHandle) -> None:
+    results = run(seed_handle, per_page=50)
+    assert results.total == ALL_SEEDS
+    dates = [h.doc["published_at"] for h in results.hits if h.doc["published_at"]]
+    assert dates == sorted(dates, reverse=True)
+    assert results.hits[-1].doc["published_at"] is None  # the undated article comes last
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # every word must match (match=all)
+        (
+            "export controls samsung",
+            {
+                "samsung-hbm4-qualification-nvidia",
+                "asml-orders-rebound-export-controls",
+            },
+        ),
+        # phrase: the words adjacent, in order
+        (
+            '"export controls"',
+            {
+                "asml-orders-rebound-export-controls",
+                "nvidia-h20-export-controls-china-chip-sales",
+                "samsung-hbm4-qualification-nvidia",
+            },
+        ),
+        # exclusion
+        ('"export controls" -samsung -asml', {"nvidia-h20-export-controls-china-chip-sales"}),
+        # field terms
+        ("title:quantum", {"no-frontmatter-quantum-computing-note"}),
+        ("author:herrera title:apple", {"apple-harvest-prices-orchards-late-frost"}),
+        ("category:cybersecurity deepfake", {"deepfake-voice-scams-bank-verification"}),
+        ('tag:"apple harvest"', {"apple-harvest-prices-orchards-late-frost"}),
+        # accents and case folded on both sides
+        ("ZURICH CAFÉ", {"nestle-ai-demand-forecasting-zurich-cafe"}),
+        # dates
+        (
+            "published:2025-10-01..2025-10-31",
+            {
+                "amd-oracle-ai-accelerator-order",
+                "apple-harvest-prices-orchards-late-frost",
+            },
+        ),
+        # OR between words
+        (
+            "deepfake OR orchards",
+            {
+                "deepfake-voice-scams-bank-verification",
+                "apple-harvest-prices-orchards-late-frost",
+            },
+        ),
+    ],
+)
+def test_query_language(seed_handle: IndexHandle, query: str, expected: set[str]) -> None:
+    assert all_slugs(seed_handle, query) == expected
+
+
+def test_prefix_matches_words_starting_with_it(seed_handle: IndexHandle) -> None:
+    assert all_slugs(seed_handle, "quantu*") == all_slugs(seed_handle, "quantum")
+    assert all_slugs(seed_handle, "deepfak*") == {"deepfake-voice-scams-bank-verification"}
+
+
+def test_a_title_match_outranks_a_body_mention(seed_handle: IndexHandle) -> None:
+    ranked = slugs(run(seed_handle, "layoffs"))
+    assert ranked[0] == "intel-layoffs-foundry-restructuring"
+
+
+def test_stemming_finds_other_forms(seed_handle: IndexHandle) -> None:
+    assert all_slugs(seed_handle, "earning") == all_slugs(seed_handle, "earnings")
+
+
+@pytest.mark.parametrize("query", ["Taiwan Semiconductor", "TSMC", "TSM", "2330.TW", "tsmc"])
+def test_every_name_of_a_company_finds_the_same_articles(
+    seed_handle: IndexHandle, query: str
+) -> None:
+    assert all_slugs(seed_handle, query) == {
+        "tsmc-arizona-expansion-tariff-threats",
+        "taiwan-semiconductor-2nm-wafer-price-increase",
+        "asian-chip-stocks-rally-new-year",
+    }
+
+
+def test_ticker_field_finds_articles_that_only_name_the_company(seed_handle: IndexHandle) -> None:
+    found = all_slugs(seed_handle, "ticker:BABA")
+    assert "alibaba-cloud-ai-growth-accelerates" in found
+    assert found == all_slugs(seed_handle, "Alibaba")
+
+
+def test_match_all_relaxes_when_nothing_matches(seed_handle: IndexHandle) -> None:
+    results = run(seed_handle, "deepfake zzzqqq")
+    assert results.relaxed
+    assert results.dropped == ("zzzqqq",)
+    assert slugs(results) == ["deepfake-voice-scams-bank-verification"]
+    assert not run(seed_handle, "deepfake").relaxed
+
+
+def test_relaxation_drops_the_most_common_word_first(seed_handle: IndexHandle) -> None:
+    # no article has all three; "earnings" is the most common word, so it goes first
+    results = run(seed_handle, "deepfake voice earnings")
+    assert results.relaxed and results.dropped == ("earnings",)
+    assert slugs(results) == ["deepfake-voice-scams-bank-verification"]
+
+
+def test_match_any_ranks_articles_with_more_of_the_words_first(seed_handle: IndexHandle) -> None:
+    any_results = run(seed_handle, "deepfake orchards", match="any", per_page=50)
+    assert set(slugs(any_results)) == all_slugs(seed_handle, "deepfake OR orchards")
+    both = run(seed_handle, "deepfake voice", match="any")
+    assert slugs(both)[0] == "deepfake-voice-scams-bank-verification"
+
+
+def test_nothing_matches_gives_a_suggestion(seed_handle: IndexHandle) -> None:
+    results = run(seed_handle, "nvidai")
+    assert results.total == 0 and results.hits == []
+    assert results.suggestion == "nvidia"
+    assert run(seed_handle, "zzzqqqxx").suggestion is None
+
+
+def test_filters_and_within_or_across(seed_handle: IndexHandle) -> None:
+    semis = all_slugs(seed_handle, categories=("Semiconductors",))
+    markets = all_slugs(seed_handle, categories=("markets",))  # case-insensitive
+    both = all_slugs(seed_handle, categories=("Semiconductors", "Markets"))
+    assert both == semis | markets and not semis & markets
+    marco_semis = all_slugs(seed_handle, categories=("Semiconductors",), authors=("Marco Grima",))
+    assert marco_semis == semis & all_slugs(seed_handle, authors=("Marco Grima",))
+
+
+def test_ticker_filter_accepts_symbols_listings_and_names(seed_handle: IndexHandle) -> None:
+    by_symbol = all_slugs(seed_handle, tickers=("TSM",))
+    assert by_symbol == all_slugs(seed_handle, tickers=("2330.TW",))
+    assert by_symbol == all_slugs(seed_handle, tickers=("Taiwan Semiconductor",))
+    assert all_slugs(seed_handle, tickers=("BABA",)) == all_slugs(seed_handle, tickers=("alibaba",))
+
+
+def test_date_range_filter_is_inclusive(seed_handle: IndexHandle) -> None:
+    found = run(seed_handle, date_from="2025-10-08", date_to="2025-10-21", per_page=50)
+    assert {h.doc["published_at"] for h in found.hits} == {"2025-10-08", "2025-10-21"}
+
+
+def test_facets_count_all_matches_and_are_disjunctive(seed_handle: IndexHandle) -> None:
+    plain = run(seed_handle, "earnings")
+    filtered = run(seed_handle, "earnings", categories=("Semiconductors",))
+    # the category facet ignores its own filter, so a reader can tick a second category
+    assert filtered.facets["category"] == plain.facets["category"]
+    # other facets shrink to the filtered matches, and the total is exact
+    assert filtered.total == sum(
+        v.count for v in plain.facets["category"] if v.value == "Semiconductors"
+    )
+    assert sum(v.count for v in filtered.facets["year"]) == filtered.total
+    counts = [v.count for v in plain.facets["tags"]]
+    assert counts == sorted(counts, reverse=True) and len(counts) <= 20
+
+
+def test_ticker_facet_carries_company_names(seed_handle: IndexHandle) -> None:
+    tickers = {v.value: v.label for v in run(seed_handle).facets["tickers"]}
+    assert tickers["NVDA"] == "NVIDIA"
+    assert tickers["TSM"].startswith("Taiwan Semiconductor")
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest"])
+def test_sort_by_date(seed_handle: IndexHandle, sort: str) -> None:
+    dates = [h.doc["published_at"] for h in run(seed_handle, "earnings", sort=sort).hits]
+    assert dates == sorted(dates, reverse=sort == "newest")
+
+
+def test_pages_partition_the_results(seed_handle: IndexHandle) -> None:
+    everything = slugs(run(seed_handle, "ai", per_page=50))
+    paged = [s for page in (1, 2, 3) for s in slugs(run(seed_handle, "ai", page=page, per_page=7))]
+    assert paged == everything[:21]
+
+
+def test_highlights_mark_the_query_words(seed_handle: IndexHandle) -> None:
+    hit = run(seed_handle, "deepfake scams").hits[0]
+    assert "<mark>" in hit.highlights["title"]
+    assert "<mark>" in hit.highlights["body"]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"page": 0},
+        {"per_page": 0},
+        {"per_page": 51},
+        {"page": 201, "per_page": 50},  # beyond the 10,000-result window
+        {"sort": "best"},
+        {"match": "most"},
+        {"date_from": "2025-02-30"},
+        {"date_to": "yesterday"},
+        {"facets": ("tags", "colour")},
+        {"q": "x" * 513},
+    ],
+)
+def test_bad_requests_are_rejected_with_a_clear_error(options: dict[str, object]) -> None:
+    with pytest.raises(BadParameter):
+        replace(SearchRequest(), **options)
+
+
+def test_strict_mode_reports_unreadable_syntax(seed_handle: IndexHandle) -> None:
+    with pytest.raises(BadQuery, match="unclosed quote"):
+        run(seed_handle, '"export controls', strict=True)
+    assert run(seed_handle, '"export controls').total > 0  # lenient by default
