@@ -1,1 +1,32 @@
 """searchsvc: full-text search over a site's Markdown articles."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+__all__ = ["create_app"]
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """The WSGI app: settings -> index handle -> blueprints -> error handlers."""
+    # Imported here so that library users (indexer, CLI) do not pay for Flask.
+    from flask import Flask
+
+    from searchsvc import api, errors
+    from searchsvc.service import SearchService
+    from searchsvc.settings import load_settings
+
+    app = Flask(__name__)
+    app.config.update(load_settings(test_config))
+    app.config.update({k: v for k, v in (test_config or {}).items() if k not in app.config})
+    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    SearchService.init_app(app)
+    app.register_blueprint(api.bp)
+    errors.init_app(app)
+    logging.getLogger("searchsvc").setLevel(logging.INFO)
+    return app

@@ -1,0 +1,163 @@
+"""`searchsvc` command line: thin commands over the library.
+
+Each command parses its options, calls the library, and turns a SearchsvcError into its
+message and hint on stderr with exit status 1 (2 for usage errors, as click does).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from searchsvc.errors import SearchsvcError
+from searchsvc.settings import load_settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def reports_errors(func: F) -> F:
+    """Turn library errors into a clear message, not a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except SearchsvcError as exc:
+            click.echo(f"Error: {exc.message}", err=True)
+            if exc.hint:
+                click.echo(f"Hint: {exc.hint}", err=True)
+            sys.exit(1)
+        except FileNotFoundError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+content_option = click.option(
+    "--content", type=click.Path(path_type=Path), help="Folder of Markdown articles [seeds]."
+)
+index_option = click.option(
+    "--index", "index_dir", type=click.Path(path_type=Path), help="Index folder [index]."
+)
+
+
+@click.group()
+@click.version_option(package_name="searchsvc")
+def main() -> None:
+    """Full-text search over a folder of Markdown articles."""
+
+
+@main.command("index")
+@content_option
+@index_option
+@click.option("--full", is_flag=True, help="Rebuild everything instead of applying changes.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@reports_errors
+def index_command(content: Path | None, index_dir: Path | None, full: bool, as_json: bool) -> None:
+    """Index the content folder (incremental by content hash unless --full)."""
+    from searchsvc.indexer import build_index
+
+    settings = load_settings({"CONTENT_DIR": content, "INDEX_DIR": index_dir})
+    report = build_index(
+        settings["CONTENT_DIR"],
+        settings["INDEX_DIR"],
+        full=full,
+        companies_file=settings["COMPANIES_FILE"],
+    )
+    if as_json:
+        click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+        return
+    kind = "full build" if report.full else "incremental"
+    click.echo(
+        f"{kind}: {report.added} added, {report.updated} updated, {report.deleted} deleted, "
+        f"{report.unchanged} unchanged, {len(report.errors)} errors; "
+        f"{report.documents} documents, generation {report.generation}, {report.seconds:.2f}s"
+    )
+    for error in report.errors:
+        click.echo(f"  skipped {error.path}: {error.reason}", err=True)
+    for slug in report.kept_stale:
+        click.echo(f"  kept the previous version of {slug!r} (its file now fails)", err=True)
+
+
+@main.command("search")
+@click.argument("query", default="")
+@index_option
+@click.option("--tag", "tags", multiple=True, help="Filter by tag (repeat for OR).")
+@click.option("--category", "categories", multiple=True, help="Filter by category.")
+@click.option("--author", "authors", multiple=True, help="Filter by author.")
+@click.option("--ticker", "tickers", multiple=True, help="Filter by ticker or company.")
+@click.option("--from", "date_from", help="Published on or after YYYY-MM-DD.")
+@click.option("--to", "date_to", help="Published on or before YYYY-MM-DD.")
+@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance")
+@click.option("--match", type=click.Choice(["all", "any"]), default="all")
+@click.option("--page", type=int, default=1, show_default=True)
+@click.option("--per-page", type=int, default=10, show_default=True)
+@click.option("--strict", is_flag=True, help="Reject query syntax that cannot be read.")
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON response.")
+@reports_errors
+def search_command(query: str, index_dir: Path | None, as_json: bool, **options: Any) -> None:
+    """Search the index with the same engine as the HTTP API."""
+    from searchsvc.entities.dictionary import load_companies
+    from searchsvc.search import SearchRequest, results_to_json, search
+    from searchsvc.searcher import IndexHandle
+
+    settings = load_settings({"INDEX_DIR": index_dir})
+    for name in ("tags", "categories", "authors", "tickers"):
+        options[name] = tuple(options[name])
+    request = SearchRequest(q=query, **options)
+    handle = IndexHandle.open(settings["INDEX_DIR"])
+    try:
+        results = search(handle, request, load_companies(settings["COMPANIES_FILE"]))
+    finally:
+        handle.close()
+    if as_json:
+        click.echo(json.dumps(results_to_json(results), indent=2, ensure_ascii=False))
+        return
+    relaxed = " (relaxed: dropped " + ", ".join(results.dropped) + ")" if results.relaxed else ""
+    click.echo(f"{results.total} results in {results.took_ms} ms{relaxed}")
+    if results.suggestion:
+        click.echo(f"Did you mean: {results.suggestion}")
+    start = (request.page - 1) * request.per_page
+    for rank, hit in enumerate(results.hits, start + 1):
+        date = hit.doc.get("published_at") or "undated"
+        click.echo(f"{rank:3}. {hit.doc['title']}  [{hit.doc['slug']}, {date}, {hit.score:.2f}]")
+
+
+@main.command("serve")
+@content_option
+@index_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, help="Port to listen on.")
+@click.option("--workers", type=int, help="Worker processes [2 x CPUs + 1].")
+@reports_errors
+def serve_command(
+    content: Path | None, index_dir: Path | None, host: str, port: int, workers: int | None
+) -> None:
+    """Serve the HTTP API with gunicorn, indexing the content folder first if needed."""
+    from searchsvc.indexer import build_index
+    from searchsvc.layout import read_manifest
+    from searchsvc.server import run_gunicorn
+
+    settings = load_settings({"CONTENT_DIR": content, "INDEX_DIR": index_dir})
+    if read_manifest(settings["INDEX_DIR"]) is None:
+        click.echo(f"No index in {settings['INDEX_DIR']}: indexing {settings['CONTENT_DIR']} first")
+        report = build_index(
+            settings["CONTENT_DIR"],
+            settings["INDEX_DIR"],
+            companies_file=settings["COMPANIES_FILE"],
+        )
+        click.echo(f"Indexed {report.documents} articles ({len(report.errors)} skipped)")
+    # Worker processes read settings from the environment, like any WSGI deployment.
+    os.environ["SEARCHSVC_CONTENT_DIR"] = str(settings["CONTENT_DIR"])
+    os.environ["SEARCHSVC_INDEX_DIR"] = str(settings["INDEX_DIR"])
+    workers = workers or (2 * (os.cpu_count() or 1) + 1)
+    click.echo(f"Serving on http://{host}:{port} with {workers} workers")
+    run_gunicorn(host, port, workers)

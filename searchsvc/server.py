@@ -1,0 +1,36 @@
+"""Run the app under gunicorn (the production WSGI server), without a config file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+
+class _Gunicorn(BaseApplication):
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        from searchsvc import create_app
+
+        return create_app()
+
+
+def run_gunicorn(host: str, port: int, workers: int) -> None:
+    """Serve until interrupted; each worker opens the index itself."""
+    _Gunicorn(
+        {
+            "bind": f"{host}:{port}",
+            "workers": workers,
+            "worker_class": "sync",
+            "timeout": 30,
+            "graceful_timeout": 10,
+            "accesslog": "-",
+        }
+    ).run()

@@ -1,0 +1,37 @@
+"""The one object a running app owns: the index handle and the company dictionary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask, current_app
+
+from searchsvc.entities.dictionary import CompanyDictionary, load_companies
+from searchsvc.search import SearchRequest, SearchResults, search
+from searchsvc.searcher import Generation, IndexHandle
+
+
+@dataclass
+class SearchService:
+    handle: IndexHandle
+    companies: CompanyDictionary
+
+    @classmethod
+    def init_app(cls, app: Flask) -> None:
+        """Attach a service built from app.config; the index is opened on first use."""
+        handle = IndexHandle(Path(app.config["INDEX_DIR"]), app.config["REFRESH_SECONDS"])
+        companies = load_companies(app.config["COMPANIES_FILE"])
+        app.extensions["searchsvc"] = cls(handle, companies)
+
+    def search(self, request: SearchRequest) -> SearchResults:
+        return search(self.handle, request, self.companies)
+
+    def generation(self) -> Generation:
+        return self.handle.current()
+
+
+def service() -> SearchService:
+    """The current app's service."""
+    found: SearchService = current_app.extensions["searchsvc"]
+    return found
