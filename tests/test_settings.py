@@ -1,0 +1,30 @@
+"""Settings: one registry, environment overrides, and documentation kept honest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from searchsvc.settings import SETTINGS, load_settings
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("setting", SETTINGS, ids=lambda s: s.env)
+def test_every_setting_is_documented_in_readme(setting: object) -> None:
+    env = setting.env  # type: ignore[attr-defined]
+    row = next((line for line in README.splitlines() if line.startswith(f"| `{env}`")), None)
+    assert row is not None, f"{env} is missing from README's configuration table"
+    assert setting.help in row  # type: ignore[attr-defined]
+
+
+def test_defaults_environment_then_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings()["INDEX_DIR"] == Path("index")
+    assert load_settings()["ADMIN_TOKEN"] is None
+    monkeypatch.setenv("SEARCHSVC_INDEX_DIR", "/srv/ix")
+    monkeypatch.setenv("SEARCHSVC_REFRESH_SECONDS", "2")
+    assert load_settings()["INDEX_DIR"] == Path("/srv/ix")
+    assert load_settings()["REFRESH_SECONDS"] == 2.0
+    assert load_settings({"INDEX_DIR": "/tmp/other"})["INDEX_DIR"] == Path("/tmp/other")
+    assert load_settings({"INDEX_DIR": None})["INDEX_DIR"] == Path("/srv/ix")  # None = not given
