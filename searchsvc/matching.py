@@ -130,7 +130,9 @@ class Evaluator:
                 return None
             parts: list[Matched | None] = []
             for field_name, boost in fields.items():
-                for term in self.gen.expand_prefix(field_name, prefix, MAX_PREFIX_TERMS):
+                # "edge*" must find "edge", indexed as its stem "edg"
+                expanded = self.gen.expand_prefix(field_name, prefix, MAX_PREFIX_TERMS)
+                for term in dict.fromkeys([*expanded, *query_terms(node.text)]):
                     parts.append(self._term_any_field(term, {field_name: boost}))
                     if positive:
                         self.highlight_terms.add(term)
@@ -154,17 +156,13 @@ class Evaluator:
             self.highlight_terms.update(terms)
         result = self.empty()
         for field_name, boost in self._fields(node.field).items():
-            per_term = [bm25(self.gen, field_name, t, boost) for t in terms]
-            candidates = np.ones(self.size, bool)
-            scores = np.zeros(self.size, np.float32)
-            for ids, contributions in per_term:
-                present = np.zeros(self.size, bool)
-                present[ids] = True
-                candidates &= present
-                np.add.at(scores, ids, contributions)
-            if not candidates.any():
+            in_field = self.gen.phrase_docs(field_name, terms)
+            if not in_field.any():
                 continue
-            in_field = self.gen.phrase_docs(field_name, terms, candidates)
+            scores = np.zeros(self.size, np.float32)
+            for term in terms:
+                ids, contributions = bm25(self.gen, field_name, term, boost)
+                np.add.at(scores, ids, contributions)
             result.mask |= in_field
             result.scores += np.where(in_field, scores, 0.0).astype(np.float32)
         return result

@@ -20,14 +20,16 @@ from typing import Any
 import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.query import Phrase
 
 from searchsvc.errors import IndexNotFound
 from searchsvc.layout import read_last_report, read_manifest
 from searchsvc.schema import FACET_FIELDS, SCHEMA_VERSION, TEXT_FIELD_BOOSTS
 
 VALUE_FIELDS = tuple(FACET_FIELDS.values()) + ("published",)
-POSTINGS_CACHE_ENTRIES = 200_000  # total postings kept per generation (ids + weights)
+POSTINGS_CACHE_ENTRIES = 2_000_000  # postings and positions kept per generation (~16 MB)
+POSITION_BITS = (
+    20  # positions below 2**20 per field; a longer field's tail is not phrase-searchable
+)
 Postings = tuple[np.ndarray, np.ndarray]  # (docnums int32, weights float32)
 EMPTY_POSTINGS: Postings = (np.zeros(0, np.int32), np.zeros(0, np.float32))
 
@@ -208,13 +210,16 @@ class Generation:
             weights = np.concatenate([p[1] for p in parts])
             keep = self.alive[ids]
             result = (ids[keep], weights[keep])
+        self._remember(key, result)
+        return result
+
+    def _remember(self, key: tuple[str, str], value: Postings) -> None:
         with self._lock:
-            self._postings[key] = result
-            self._postings_size += len(result[0])
+            self._postings[key] = value
+            self._postings_size += len(value[0])
             while self._postings_size > POSTINGS_CACHE_ENTRIES and len(self._postings) > 1:
                 _, old = self._postings.popitem(last=False)
                 self._postings_size -= len(old[0])
-        return result
 
     def doc_frequency(self, field: str, term: str) -> int:
         return len(self.postings(field, term)[0])
@@ -228,19 +233,45 @@ class Generation:
             terms = terms[:limit]
         return terms
 
-    def phrase_docs(self, field: str, terms: list[str], candidates: np.ndarray) -> np.ndarray:
-        """Documents among candidates where terms occur as a phrase (positions checked)."""
+    def positions(self, field: str, term: str) -> np.ndarray:
+        """Where a term occurs, as sorted keys docnum << 20 | position (cached per generation).
+
+        Phrase matching then becomes a NumPy intersection instead of decoding positions
+        posting by posting for every query."""
+        key = ("\x00positions", f"{field}\x00{term}")
+        with self._lock:
+            cached = self._postings.get(key)
+            if cached is not None:
+                self._postings.move_to_end(key)
+                return cached[0]
+        keys: list[int] = []
+        reader = self.searcher.reader()
+        for segreader, offset in reader.leaf_readers():
+            if (field, term) not in segreader:
+                continue
+            matcher = segreader.postings(field, term)
+            while matcher.is_active():
+                docnum = offset + matcher.id()
+                keys.extend(
+                    (docnum << POSITION_BITS) | p
+                    for p in matcher.value_as("positions")
+                    if p < 1 << POSITION_BITS
+                )
+                matcher.next()
+        found = np.asarray(keys, dtype=np.int64)
+        found = found[self.alive[found >> POSITION_BITS]] if len(found) else found
+        self._remember(key, (found, found))
+        return found
+
+    def phrase_docs(self, field: str, terms: list[str]) -> np.ndarray:
+        """Mask of documents where terms occur next to each other, in order."""
+        starts = self.positions(field, terms[0])
+        for i, term in enumerate(terms[1:], 1):
+            if not len(starts):
+                break
+            starts = np.intersect1d(starts, self.positions(field, term) - i, assume_unique=True)
         mask = np.zeros(self.doc_count_all, dtype=bool)
-        if not candidates.any():
-            return mask
-        query = Phrase(field, terms)
-        allowed = {int(d) for d in np.flatnonzero(candidates)}
-        matcher = query.matcher(self.searcher)
-        while matcher.is_active():
-            docnum = matcher.id()
-            if docnum in allowed:
-                mask[docnum] = True
-            matcher.next()
+        mask[starts >> POSITION_BITS] = True
         return mask
 
     def stored(self, docnum: int) -> dict[str, Any]:

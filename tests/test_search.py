@@ -91,6 +91,17 @@ def test_prefix_matches_words_starting_with_it(seed_handle: IndexHandle) -> None
     assert all_slugs(seed_handle, "deepfak*") == {"deepfake-voice-scams-bank-verification"}
 
 
+def test_a_prefix_includes_the_word_itself(seed_handle: IndexHandle) -> None:
+    # "tariff" is indexed as its stem; "tariffs*" must still find every "tariffs"
+    assert all_slugs(seed_handle, "tariffs*") >= all_slugs(seed_handle, "tariffs")
+    assert all_slugs(seed_handle, "layoffs*") == all_slugs(seed_handle, "layoffs")
+
+
+def test_phrase_words_must_be_adjacent_and_in_order(seed_handle: IndexHandle) -> None:
+    assert all_slugs(seed_handle, '"controls export"') == set()
+    assert all_slugs(seed_handle, '"data center"') < all_slugs(seed_handle, "data center")
+
+
 def test_a_title_match_outranks_a_body_mention(seed_handle: IndexHandle) -> None:
     ranked = slugs(run(seed_handle, "layoffs"))
     assert ranked[0] == "intel-layoffs-foundry-restructuring"
