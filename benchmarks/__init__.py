@@ -1,0 +1,1 @@
+"""Benchmarks: searchsvc against an SQLite FTS5 reference doing the same search-box job."""

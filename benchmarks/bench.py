@@ -1,0 +1,124 @@
+"""Benchmark searchsvc against an SQLite FTS5 reference doing the same search-box job.
+
+Run from the repository root:  python -m benchmarks.bench [--engine both|fts5|searchsvc]
+See benchmarks/README.md for what is measured and the targets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sqlite3
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from benchmarks.engines import (
+    Engine,
+    fts5_engine,
+    load_articles,
+    log,
+    searchsvc_engine,
+    time_queries,
+)
+from benchmarks.gencorpus import generate_corpus
+from benchmarks.querymix import build_mix
+from benchmarks.report import analyse, mix_summary, print_report, targets_met
+
+DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "news"
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.bench", description=__doc__.split("\n")[0]
+    )
+    p.add_argument(
+        "--corpus",
+        type=Path,
+        default=DEFAULT_CORPUS,
+        help="content folder to index (default: %(default)s)",
+    )
+    p.add_argument(
+        "--generate",
+        type=int,
+        metavar="N",
+        help="index N synthetic articles instead (vocabulary from --corpus if present)",
+    )
+    p.add_argument("--queries", type=int, default=300, help="queries in the mix (default 300)")
+    p.add_argument("--repeat", type=int, default=3, help="timed passes per engine (default 3)")
+    p.add_argument("--seed", type=int, default=20250208, help="seed of the query mix")
+    p.add_argument("--engine", choices=("both", "fts5", "searchsvc"), default="both")
+    p.add_argument("--json", type=Path, metavar="OUT", help="also write the results as JSON")
+    p.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    args = p.parse_args(argv)
+    if args.queries < 1 or args.repeat < 1 or (args.generate is not None and args.generate < 1):
+        p.error("--queries, --repeat and --generate must be positive")
+    return args
+
+
+def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    """Prepare the corpus, build the engines, time the mix; the result as a JSON-able dict."""
+    content_dir = args.corpus
+    if args.generate:
+        source = None
+        if args.corpus.is_dir():
+            log(f"reading vocabulary from {args.corpus}")
+            source = load_articles(args.corpus)[0]
+        content_dir = generate_corpus(work / "corpus", args.generate, seed=args.seed, source=source)
+        log(f"generated {args.generate} articles in {content_dir}")
+    if not content_dir.is_dir():
+        raise SystemExit(f"error: no corpus at {content_dir} (use --corpus DIR or --generate N)")
+    log(f"parsing {content_dir}")
+    articles, unreadable, parse_s = load_articles(content_dir)
+    queries = build_mix(articles, args.queries, args.seed)
+    engines: list[Engine] = []
+    try:
+        if args.engine in ("both", "fts5"):
+            log("building fts5")
+            engines.append(fts5_engine(articles, parse_s, work))
+        if args.engine in ("both", "searchsvc"):
+            log("building searchsvc")
+            engines.append(searchsvc_engine(content_dir, parse_s, work))
+        timings = time_queries(engines, queries, args.repeat)
+    finally:
+        for e in engines:
+            e.close()
+    result = analyse(engines, queries, timings)
+    result["corpus"] = {
+        "path": f"generated ({args.generate} articles)" if args.generate else str(content_dir),
+        "articles": len(articles),
+        "unreadable": unreadable,
+    }
+    result["mix"] = {
+        "queries": len(queries),
+        "seed": args.seed,
+        "repeat": args.repeat,
+        "warmup_passes": 1,
+        **mix_summary(queries),
+    }
+    result["machine"] = {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+    }
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="searchsvc-bench-") as tmp:
+        result = run(args, Path(tmp))
+    print_report(result)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+        log(f"wrote {args.json}")
+    return 1 if args.check and not targets_met(result) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,155 @@
+"""The two engines under test behind one small interface, and the timing loop.
+
+Both index the same articles, parsed once by ``searchsvc.articles.load_corpus`` (searchsvc's
+own full build parses the same files again, as it must).
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from time import perf_counter
+from typing import Any
+
+import numpy as np
+
+from benchmarks.fts5ref import FACETS, Fts5Reference
+from benchmarks.querymix import BenchQuery
+from searchsvc.articles import Article
+
+
+@dataclass
+class Engine:
+    """One engine under test: turn a query into its request, run a request, close."""
+
+    name: str
+    prepare: Callable[[BenchQuery], Any]
+    run: Callable[[Any], Any]  # returns an object with an int ``total``
+    close: Callable[[], None]
+    build: dict[str, float | int | None] = field(default_factory=dict)
+
+
+@dataclass
+class Timing:
+    """One engine's samples: ``ms[pass, query]``, and each query's total from the warm-up."""
+
+    ms: np.ndarray
+    totals: list[int]
+
+
+def log(message: str) -> None:
+    """Progress goes to stderr so stdout holds only the report."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def load_articles(content_dir: Path) -> tuple[list[Article], int, float]:
+    """Parse the corpus with searchsvc's own loader: (articles, unreadable files, seconds)."""
+    from searchsvc.articles import load_corpus
+
+    start = perf_counter()
+    articles, errors = load_corpus(content_dir)
+    return list(articles), len(errors), perf_counter() - start
+
+
+def extract_tickers(articles: Sequence[Article]) -> tuple[list[tuple[Any, ...]], float, str]:
+    """Tickers per article with searchsvc's own extractor: (tickers, seconds, warning)."""
+    try:
+        from searchsvc.entities.dictionary import load_companies
+        from searchsvc.entities.tickers import extract_tickers as extract
+    except ImportError as exc:
+        return [() for _ in articles], 0.0, f"FTS5 indexed without tickers ({exc})"
+    start = perf_counter()
+    companies = load_companies(None)
+    tickers = [tuple(extract(a, companies)) for a in articles]
+    return tickers, perf_counter() - start, ""
+
+
+def fts5_engine(articles: Sequence[Article], parse_s: float, work: Path) -> Engine:
+    """Build the FTS5 reference over ``articles`` and time each build step."""
+    tickers, extract_s, note = extract_tickers(articles)
+    if note:
+        log(f"warning: {note}")
+    ref = Fts5Reference(work / "fts5.sqlite3")
+    start = perf_counter()
+    ref.build(articles, tickers)
+    index_s = perf_counter() - start
+    total_s = parse_s + extract_s + index_s
+    build: dict[str, float | int | None] = {
+        "articles": len(articles),
+        "parse_s": parse_s,
+        "extract_s": extract_s,
+        "index_s": index_s,
+        "total_s": total_s,
+        "articles_per_s": len(articles) / total_s,
+    }
+    return Engine("fts5", lambda q: q, ref.search, ref.close, build)
+
+
+def searchsvc_engine(content_dir: Path, parse_s: float, work: Path) -> Engine:
+    """Full searchsvc build of ``content_dir`` (parse + extract + index), then open it."""
+    from searchsvc.indexer import build_index
+    from searchsvc.search import SearchRequest, search
+    from searchsvc.searcher import IndexHandle
+
+    index_dir = work / "searchsvc-index"
+    start = perf_counter()
+    report = build_index(content_dir, index_dir, full=True)
+    total_s = perf_counter() - start
+    documents = int(report.documents)
+    build: dict[str, float | int | None] = {
+        "articles": documents,
+        "errors": len(report.errors),
+        # The report has no per-step times: parse_s is load_corpus alone over the same files,
+        # timed separately, and index_s the rest of the build (extract + index).
+        "parse_s": parse_s,
+        "extract_s": None,
+        "index_s": total_s - parse_s,
+        "total_s": total_s,
+        "report_seconds": float(report.seconds),
+        "articles_per_s": documents / total_s,
+    }
+    handle = IndexHandle.open(index_dir)
+
+    def prepare(q: BenchQuery) -> Any:
+        return SearchRequest(
+            q=q.text(),
+            sort=q.sort,
+            tags=q.tags,
+            categories=q.categories,
+            date_from=q.date_from,
+            date_to=q.date_to,
+            facets=FACETS,
+        )
+
+    return Engine(
+        "searchsvc", prepare, lambda request: search(handle, request), handle.close, build
+    )
+
+
+def time_queries(
+    engines: Sequence[Engine], queries: Sequence[BenchQuery], repeat: int
+) -> dict[str, Timing]:
+    """Warm up each engine with the whole mix, then time ``repeat`` passes per engine.
+
+    Passes alternate which engine goes first. Each sample is one call from the prepared
+    request to the final result objects (hits with highlights, five facets), in ms.
+    """
+    timings: dict[str, Timing] = {}
+    prepared = {e.name: [e.prepare(q) for q in queries] for e in engines}
+    for e in engines:
+        log(f"warm-up: {e.name}, {len(queries)} queries")
+        totals = [int(e.run(request).total) for request in prepared[e.name]]
+        timings[e.name] = Timing(np.zeros((repeat, len(queries))), totals)
+    for r in range(repeat):
+        for e in engines if r % 2 == 0 else list(reversed(engines)):
+            log(f"pass {r + 1}/{repeat}: {e.name}")
+            row = timings[e.name].ms[r]
+            gc.collect()
+            for i, request in enumerate(prepared[e.name]):
+                start = perf_counter()
+                e.run(request)
+                row[i] = (perf_counter() - start) * 1000.0
+    return timings

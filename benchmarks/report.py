@@ -1,0 +1,157 @@
+"""Turn timings into results (a JSON-able dict), print them, and check the targets."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from benchmarks.engines import Engine, Timing
+from benchmarks.querymix import BenchQuery
+
+LATENCY_TARGET = 2.0  # searchsvc p50 and p99 at most 2x FTS5's
+BUILD_TARGET = 500.0  # searchsvc full build (parse + extract + index), articles per second
+TARGET_CORPUS = (4500, 5500)  # the targets are stated for about 5k articles
+
+
+def summarize(samples_ms: Sequence[float] | np.ndarray) -> dict[str, float]:
+    """p50/p95/p99/mean/max of latency samples in milliseconds."""
+    values = np.asarray(samples_ms, dtype=float)
+    p50, p95, p99 = np.percentile(values, [50, 95, 99])
+    return {
+        "p50": float(p50),
+        "p95": float(p95),
+        "p99": float(p99),
+        "mean": float(values.mean()),
+        "max": float(values.max()),
+    }
+
+
+def mix_summary(queries: Sequence[BenchQuery]) -> dict[str, Any]:
+    """How many queries of each kind, with a filter, and sorted newest."""
+    return {
+        "kinds": dict(sorted(Counter(q.kind for q in queries).items())),
+        "filtered": sum(bool(q.tags or q.categories or q.date_from or q.date_to) for q in queries),
+        "newest": sum(q.sort == "newest" for q in queries),
+    }
+
+
+def analyse(
+    engines: Sequence[Engine], queries: Sequence[BenchQuery], timings: dict[str, Timing]
+) -> dict[str, Any]:
+    """Latency summaries, ratios, build figures, per-query medians and the slowest queries."""
+    out: dict[str, Any] = {"engines": {}, "notes": []}
+    for e in engines:
+        t = timings[e.name]
+        out["engines"][e.name] = {
+            "latency": summarize(t.ms.ravel()),
+            "zero_hit_queries": sum(total == 0 for total in t.totals),
+            "build": e.build,
+        }
+    medians = {name: np.median(t.ms, axis=0) for name, t in timings.items()}
+    out["queries"] = [
+        {"query": q.describe(), "kind": q.kind}
+        | {f"{name}_total": t.totals[i] for name, t in timings.items()}
+        | {f"{name}_ms": float(medians[name][i]) for name in timings}
+        for i, q in enumerate(queries)
+    ]
+    if {"searchsvc", "fts5"} <= timings.keys():
+        s, f = out["engines"]["searchsvc"]["latency"], out["engines"]["fts5"]["latency"]
+        out["ratio"] = {k: s[k] / f[k] for k in ("p50", "p95", "p99", "mean")}
+        pairs = zip(timings["searchsvc"].totals, timings["fts5"].totals, strict=True)
+        agree = sum(a == b for a, b in pairs)
+        out["notes"].append(
+            f"totals agree on {agree}/{len(queries)} queries (a sanity check, not a"
+            " target:\n  the analyzers differ, searchsvc adds company aliases and relaxes)"
+        )
+    if "searchsvc" in timings:
+        slowest = np.argsort(-medians["searchsvc"], kind="stable")[:5]
+        out["slowest"] = [out["queries"][i] for i in slowest]
+    return out
+
+
+def targets_met(result: dict[str, Any]) -> bool:
+    """Whether every target this run could check was met."""
+    ok = True
+    if "ratio" in result:
+        ratio = result["ratio"]
+        ok = ratio["p50"] <= LATENCY_TARGET and ratio["p99"] <= LATENCY_TARGET
+    if "searchsvc" in result["engines"]:
+        ok = ok and result["engines"]["searchsvc"]["build"]["articles_per_s"] >= BUILD_TARGET
+    return ok
+
+
+def _verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def _seconds(value: object) -> str:
+    return f"{value:.2f}" if isinstance(value, float) else "-"
+
+
+def print_report(result: dict[str, Any]) -> None:
+    """The human-readable report on stdout."""
+    corpus, mix, engines = result["corpus"], result["mix"], result["engines"]
+    print(f"corpus: {corpus['path']}")
+    print(f"  {corpus['articles']} articles parsed, {corpus['unreadable']} unreadable files")
+    kinds = ", ".join(f"{k} {v}" for k, v in mix["kinds"].items())
+    print(f"query mix: {mix['queries']} queries (seed {mix['seed']}): {kinds};")
+    print(f"  {mix['filtered']} with a filter, {mix['newest']} sorted newest")
+    print(
+        f"timing: warm-up = 1 untimed pass of the whole mix per engine, then {mix['repeat']}"
+        f" timed\n  passes ({mix['queries'] * mix['repeat']} samples per engine)"
+    )
+
+    print("\nQuery latency, ms: request -> top 10 with highlights + 5 disjunctive facets")
+    print(f"{'engine':<11}{'p50':>9}{'p95':>9}{'p99':>9}{'mean':>9}{'max':>9}{'0 hits':>8}")
+    for name, eng in engines.items():
+        lat = eng["latency"]
+        cells = "".join(f"{lat[k]:9.2f}" for k in ("p50", "p95", "p99", "mean", "max"))
+        print(f"{name:<11}{cells}{eng['zero_hit_queries']:8d}")
+    if "ratio" in result:
+        ratio = result["ratio"]
+        cells = "".join(f"{ratio[k]:8.2f}x" for k in ("p50", "p95", "p99", "mean"))
+        print(f"{'ratio':<11}{cells}   (searchsvc / fts5)")
+        print(
+            f"target: searchsvc p50 and p99 <= {LATENCY_TARGET:.1f}x fts5:"
+            f" p50 {_verdict(ratio['p50'] <= LATENCY_TARGET)},"
+            f" p99 {_verdict(ratio['p99'] <= LATENCY_TARGET)}"
+        )
+
+    print("\nFull index build: parse + extract + index")
+    print(
+        f"{'engine':<11}{'articles':>9}{'parse s':>9}{'extract s':>10}{'index s':>9}"
+        f"{'total s':>9}{'art/s':>9}  target"
+    )
+    for name, eng in engines.items():
+        b = eng["build"]
+        target = "-"
+        if name == "searchsvc":
+            target = f">= {BUILD_TARGET:.0f}: {_verdict(b['articles_per_s'] >= BUILD_TARGET)}"
+        print(
+            f"{name:<11}{b['articles']:>9}{_seconds(b['parse_s']):>9}"
+            f"{_seconds(b['extract_s']):>10}{_seconds(b['index_s']):>9}"
+            f"{_seconds(b['total_s']):>9}{b['articles_per_s']:9.0f}  {target}"
+        )
+    if "searchsvc" in engines:
+        cpus = result["machine"]["cpus"]
+        print(f"  searchsvc: total = build_index(full=True) wall time ({cpus} CPUs here);")
+        print("  parse = load_corpus alone over the same files, timed separately;")
+        print("  index = total - parse (extract + index). The FTS5 build uses one thread.")
+    if not TARGET_CORPUS[0] <= corpus["articles"] <= TARGET_CORPUS[1]:
+        print("  note: the targets are stated for about 5k articles")
+    for note in result["notes"]:
+        print(f"note: {note}")
+
+    if result.get("slowest"):
+        print("\n5 slowest searchsvc queries (median ms over the timed passes)")
+        print(f"{'ms':>8}{'fts5 ms':>9}{'total':>7}{'fts5':>7}  query")
+        for q in result["slowest"]:
+            fts5_ms = f"{q['fts5_ms']:.2f}" if "fts5_ms" in q else "-"
+            fts5_total = str(q.get("fts5_total", "-"))
+            print(
+                f"{q['searchsvc_ms']:8.2f}{fts5_ms:>9}{q['searchsvc_total']:>7}{fts5_total:>7}"
+                f"  {q['query']}"
+            )

@@ -1,0 +1,121 @@
+"""Smoke tests for the benchmark's own parts: query rendering, the mix, stats, FTS5 reference."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from benchmarks.fts5ref import Fts5Reference
+from benchmarks.gencorpus import generate_corpus
+from benchmarks.querymix import BenchQuery, Clause, Term, build_mix, fts5_string
+from benchmarks.report import summarize
+from searchsvc.articles import Article, load_corpus
+
+
+def _q(*clauses: Clause, **filters: object) -> BenchQuery:
+    return BenchQuery("test", clauses, **filters)  # type: ignore[arg-type]
+
+
+def _word(text: str, negated: bool = False) -> Clause:
+    return Clause((Term(text),), negated=negated)
+
+
+@pytest.mark.parametrize(
+    ("query", "text", "match"),
+    [
+        (_q(_word("nvidia"), _word("earnings")), "nvidia earnings", '"nvidia" AND "earnings"'),
+        (
+            _q(Clause((Term("data center", phrase=True),))),
+            '"data center"',
+            '"data center"',
+        ),
+        (
+            _q(Clause((Term("bitcoin"), Term("ethereum")))),
+            "bitcoin OR ethereum",
+            '("bitcoin" OR "ethereum")',
+        ),
+        # OR grouped when other clauses follow, so both languages read it the same way
+        (
+            _q(Clause((Term("tesla"), Term("rivian"))), _word("sales")),
+            "(tesla OR rivian) sales",
+            '("tesla" OR "rivian") AND "sales"',
+        ),
+        (
+            _q(_word("bitcoin"), _word("etf", negated=True)),
+            "bitcoin -etf",
+            '"bitcoin" NOT "etf"',
+        ),
+        (
+            _q(_word("apple"), _word("iphone"), _word("china", negated=True)),
+            "apple iphone -china",
+            '("apple" AND "iphone") NOT "china"',
+        ),
+        (_q(Clause((Term("semic", prefix=True),))), "semic*", '"semic"*'),
+    ],
+)
+def test_query_renders_the_same_logic_for_both_engines(
+    query: BenchQuery, text: str, match: str
+) -> None:
+    assert query.text() == text
+    assert query.fts5_match() == match
+
+
+def test_fts5_strings_escape_quotes_and_operators() -> None:
+    assert fts5_string('say "hi"') == '"say ""hi"""'
+    assert fts5_string("AND") == '"AND"'
+
+
+def test_summarize_gives_interpolated_percentiles() -> None:
+    stats = summarize([float(i) for i in range(1, 101)])
+    assert stats["p50"] == pytest.approx(50.5)
+    assert stats["p99"] == pytest.approx(99.01)
+    assert stats["max"] == 100.0
+
+
+def _article(slug: str, title: str, body: str, tag: str, day: str) -> Article:
+    return Article(
+        slug=slug, title=title, excerpt=body[:60], body_text=body, published_at=day,
+        updated_at=None, authors=("Ann Lee",), categories=("Markets",), tags=(tag,),
+        keywords=(), featured=None, image=None, url=None, source_path=f"{slug}.md",
+        content_hash=slug,
+    )  # fmt: skip
+
+
+ARTICLES = [
+    _article("a", "Nvidia earnings beat", "Nvidia sold data center chips.", "Nvidia", "2024-05-01"),
+    _article("b", "Tesla <cuts> prices", "Nvidia in the data center.", "Tesla", "2025-02-03"),
+    _article("c", "Bitcoin rallies", "Bitcoin rose as inflation cooled.", "Crypto", "2025-02-04"),
+]  # fmt: skip
+
+
+def test_build_mix_is_deterministic_and_sized() -> None:
+    first = build_mix(ARTICLES, n=40, seed=3)
+    assert len(first) == 40
+    assert [q.describe() for q in first] == [q.describe() for q in build_mix(ARTICLES, 40, 3)]
+    assert any(q.kind == "phrase" for q in first)
+
+
+def test_fts5_reference_does_the_whole_job(tmp_path: Path) -> None:
+    ref = Fts5Reference(tmp_path / "ref.sqlite3")
+    ref.build(ARTICLES, [(), (), ()])
+    results = ref.search(_q(_word("nvidia"), tags=("Tesla",)))
+    assert results.total == 1
+    hit = results.hits[0]
+    assert hit.slug == "b"
+    assert hit.highlights["title"] == "Tesla &lt;cuts&gt; prices"
+    assert "<mark>Nvidia</mark>" in hit.highlights["body"]
+    # disjunctive: the tag facet ignores the tag filter, other facets apply it
+    assert {f.value: f.count for f in results.facets["tags"]} == {"Nvidia": 1, "Tesla": 1}
+    assert {f.value: f.count for f in results.facets["year"]} == {"2025": 1}
+    newest = ref.search(_q(Clause((Term("data center", phrase=True),)), sort="newest"))
+    assert [h.slug for h in newest.hits] == ["b", "a"]
+    ref.close()
+
+
+def test_generated_corpus_parses(tmp_path: Path) -> None:
+    generate_corpus(tmp_path, 5, seed=1)
+    articles, errors = load_corpus(tmp_path)
+    assert errors == []
+    assert len(articles) == 5
+    assert all(a.title and a.published_at and a.authors and a.tags for a in articles)
