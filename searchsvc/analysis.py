@@ -114,15 +114,23 @@ class TextAnalyzer(Analyzer):
             yield token
 
 
+@lru_cache(maxsize=500_000)
+def plain_word_of(raw: str) -> str | None:
+    """The folded, unstemmed form of a raw word worth suggesting, or None."""
+    word = normalize_word(raw)
+    if word is None or len(word) < 3 or word.isdigit():
+        return None
+    return word
+
+
 class PlainWordAnalyzer(Analyzer):
     """Folded, unstemmed words: the vocabulary that spelling suggestions are drawn from."""
 
     def __call__(self, value: str, **kwargs: Any) -> Iterator[Token]:
         token = Token(**{k: v for k, v in kwargs.items() if k in ("positions", "chars", "mode")})
-        for match in WORD_PATTERN.finditer(value):
-            word = normalize_word(match.group())
-            if word is None or len(word) < 3 or word.isdigit():
-                continue
+        # Only which words occur matters here, so each distinct word is analysed once.
+        words = {plain_word_of(raw) for raw in set(WORD_PATTERN.findall(value))}
+        for word in sorted(w for w in words if w is not None):
             token.text = word
             token.boost = 1.0
             token.stopped = False

@@ -197,8 +197,9 @@ def expand_companies(node: Node, find: CompanyFinder) -> Node:
     "nvda", "9988.hk"); each run found becomes Or(the words as a phrase, Ticker(symbol)). `ticker:`
     words are resolved to canonical symbols.
     """
-    if isinstance(node, Word) and node.field == "ticker":
-        return Ticker(resolve_tickers(node.text, find), node.text)
+    if isinstance(node, Word | Phrase) and node.field == "ticker":
+        text = node.text if isinstance(node, Word) else " ".join(node.words)
+        return Ticker(resolve_tickers(text, find), text)
     if isinstance(node, Phrase) and node.field is None:
         text = " ".join(node.words)
         spans = find(text)

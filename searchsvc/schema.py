@@ -71,7 +71,10 @@ def build_schema() -> fields.Schema:
         keywords=fields.TEXT(analyzer=text, phrase=True),
         category=fields.TEXT(analyzer=text, phrase=True),
         author=fields.TEXT(analyzer=text, phrase=True),
-        spelling=fields.TEXT(analyzer=PlainWordAnalyzer(), phrase=False),
+        # which words exist (and in how many articles): no frequencies, no positions
+        spelling=fields.FieldType(
+            format=formats.Existence(), analyzer=PlainWordAnalyzer(), scorable=False
+        ),
         tag_value=_values_field(),
         category_value=_values_field(),
         author_value=_values_field(),
@@ -130,7 +133,9 @@ def to_document(
         t.symbol for t in tickers for _ in range(min(max(t.count, 1), MAX_TICKER_WEIGHT))
     ]
     year = article.published_at[:4] if article.published_at else ""
-    spelling = " ".join((article.title, article.excerpt, *article.tags, *article.keywords))
+    spelling = "\n".join(
+        (article.title, article.excerpt, *article.tags, *article.keywords, article.body_text)
+    )
     fingerprint = Fingerprint(article.source_path, article.content_hash, article.slug)
     return {
         "slug": article.slug,

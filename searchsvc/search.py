@@ -6,6 +6,7 @@ filters -> exact total, disjunctive facets, sort, page -> stored fields and high
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from dataclasses import dataclass, field, replace
@@ -329,14 +330,21 @@ def _suggest(gen: Generation, request: SearchRequest, companies: CompanyDictiona
         word = prefix_form(raw)
         if len(word) < 4 or _known(gen, raw):
             continue
-        # Levenshtein here counts a swap of two letters as two edits, hence 2 from 5 letters
+        # Levenshtein here counts a swap of two letters as two edits, hence 2 from 5 letters;
+        # at distance 2 the first two letters must agree, which keeps the lookup fast
         maxdist = 1 if len(word) < 5 else 2
-        candidates = list(reader.terms_within("spelling", word, maxdist, prefix=1))
+        candidates = list(reader.terms_within("spelling", word, maxdist, prefix=maxdist))
         if not candidates:
             continue
         best = min(
             candidates,
-            key=lambda t: (damerau_distance(word, t), -gen.doc_frequency("spelling", t), t),
+            # closest, then most used, then sharing more of the start (typos come later)
+            key=lambda t: (
+                damerau_distance(word, t),
+                -gen.doc_frequency("spelling", t),
+                -len(os.path.commonprefix([word, t])),
+                t,
+            ),
         )
         corrected = re.sub(rf"(?<!\w){re.escape(raw)}(?!\w)", best, corrected, count=1)
         changed = True

@@ -122,6 +122,13 @@ def test_every_name_of_a_company_finds_the_same_articles(
     }
 
 
+@pytest.mark.parametrize(
+    "query", ['ticker:"Taiwan Semiconductor"', 'ticker:"tsm"', "ticker:2330.TW"]
+)
+def test_ticker_field_takes_any_name_quoted_or_not(seed_handle: IndexHandle, query: str) -> None:
+    assert all_slugs(seed_handle, query) == all_slugs(seed_handle, "ticker:TSM")
+
+
 def test_ticker_field_finds_articles_that_only_name_the_company(seed_handle: IndexHandle) -> None:
     found = all_slugs(seed_handle, "ticker:BABA")
     assert "alibaba-cloud-ai-growth-accelerates" in found
@@ -154,6 +161,8 @@ def test_nothing_matches_gives_a_suggestion(seed_handle: IndexHandle) -> None:
     results = run(seed_handle, "nvidai")
     assert results.total == 0 and results.hits == []
     assert results.suggestion == "nvidia"
+    # suggestions come from article bodies too, not only titles and tags
+    assert run(seed_handle, "blosom").suggestion == "blossom"  # a word only in a body
     assert run(seed_handle, "zzzqqqxx").suggestion is None
 
 
