@@ -314,13 +314,40 @@ def _incremental(
         for fp, doc in zip(batch.fingerprints, batch.documents, strict=True)
     }
     kept_stale = tuple(sorted(indexed[p].slug for p in failed if p in indexed and p not in losers))
-    if not gone and not new_by_path and not any(fp.source_path in losers for fp in kept):
-        return _report_without_commit(
-            ix, manifest, scanned, batch.errors + slug_errors, kept_stale, started, started_at
-        )
+    added, updated, deleted = _apply(ix, indexed, gone, new_by_path, kept, losers)
+    return ReindexReport(
+        full=False,
+        added=added,
+        updated=updated,
+        deleted=deleted,
+        unchanged=len(scanned) - len(changed),
+        errors=tuple(sorted(batch.errors + slug_errors, key=lambda e: e.path)),
+        kept_stale=kept_stale,
+        documents=ix.doc_count(),
+        generation=manifest.generation_base + ix.latest_generation(),
+        started_at=started_at,
+        finished_at=now_iso(),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _apply(
+    ix: Any,
+    indexed: dict[str, Fingerprint],
+    gone: list[Fingerprint],
+    new_by_path: dict[str, tuple[Fingerprint, dict[str, Any]]],
+    kept: list[Fingerprint],
+    losers: set[str],
+) -> tuple[int, int, int]:
+    """Write one run's changes in one commit; (added, updated, deleted).
+
+    With nothing to change there is no commit, so readers keep their generation."""
+    dropped = [fp for fp in kept if fp.source_path in losers]
+    if not gone and not new_by_path and not dropped:
+        return 0, 0, 0
     writer = ix.writer(**writer_options())
     added = updated = deleted = 0
-    for fp in gone:
+    for fp in gone + dropped:
         writer.delete_by_term("fingerprint", fp.encode())
         deleted += 1
     for path, (_fp, document) in new_by_path.items():
@@ -333,50 +360,5 @@ def _incremental(
         writer.add_document(**document)
         added += old is None
         updated += old is not None
-    for fp in kept:
-        if fp.source_path in losers:
-            writer.delete_by_term("fingerprint", fp.encode())
-            deleted += 1
     writer.commit()
-    unchanged = len(scanned) - len(changed)
-    return ReindexReport(
-        full=False,
-        added=added,
-        updated=updated,
-        deleted=deleted,
-        unchanged=unchanged,
-        errors=tuple(sorted(batch.errors + slug_errors, key=lambda e: e.path)),
-        kept_stale=kept_stale,
-        documents=ix.doc_count(),
-        generation=manifest.generation_base + ix.latest_generation(),
-        started_at=started_at,
-        finished_at=now_iso(),
-        seconds=time.perf_counter() - started,
-    )
-
-
-def _report_without_commit(
-    ix: Any,
-    manifest: Manifest,
-    scanned: dict[str, SourceFile],
-    errors: list[ArticleError],
-    kept_stale: tuple[str, ...],
-    started: float,
-    started_at: str,
-) -> ReindexReport:
-    """Nothing to change: no commit, so readers keep their generation and caches."""
-    failed = {e.path for e in errors}
-    return ReindexReport(
-        full=False,
-        added=0,
-        updated=0,
-        deleted=0,
-        unchanged=len(scanned) - len(failed),
-        errors=tuple(sorted(errors, key=lambda e: e.path)),
-        kept_stale=kept_stale,
-        documents=ix.doc_count(),
-        generation=manifest.generation_base + ix.latest_generation(),
-        started_at=started_at,
-        finished_at=now_iso(),
-        seconds=time.perf_counter() - started,
-    )
+    return added, updated, deleted
