@@ -181,12 +181,7 @@ class Evaluator:
         return result
 
     def _dates(self, node: DateRange) -> Matched:
-        day = self.gen.published_day
-        mask = self.gen.alive & (day > 0)
-        if node.start:
-            mask &= day >= int(node.start.replace("-", ""))
-        if node.end:
-            mask &= day <= int(node.end.replace("-", ""))
+        mask = self.gen.published_between(node.start, node.end)
         return Matched(mask, np.zeros(self.size, np.float32))
 
 

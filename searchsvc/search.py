@@ -21,7 +21,18 @@ from searchsvc.entities.tickers import find_companies
 from searchsvc.errors import BadParameter, BadQuery
 from searchsvc.highlight import mark, passage, snippet_of, term_spans
 from searchsvc.matching import CompanyFinder, Evaluator, Matched, expand_companies, resolve_tickers
-from searchsvc.querylang import And, MatchAll, Node, Not, QuerySyntaxError, Ticker, Word, parse
+from searchsvc.querylang import (
+    And,
+    MatchAll,
+    Node,
+    Not,
+    Or,
+    QuerySyntaxError,
+    Ticker,
+    Word,
+    parse,
+    to_text,
+)
 from searchsvc.schema import FACET_FIELDS
 from searchsvc.searcher import Generation, IndexHandle
 
@@ -227,12 +238,15 @@ def _split(tree: Node) -> tuple[list[Node], list[Node]]:
 
 
 def _describe(node: Node) -> str:
+    """A dropped query part, as the reader wrote it."""
     if isinstance(node, Word):
         return node.text
     if isinstance(node, Ticker):
         return node.label
-    from searchsvc.querylang import to_text
-
+    if isinstance(node, Or):  # a company expanded to Or(its words, Ticker)
+        tickers = [c for c in node.children if isinstance(c, Ticker)]
+        if tickers:
+            return tickers[0].label
     return to_text(node)
 
 
@@ -251,13 +265,7 @@ def _filters(
         symbols = tuple(s for t in request.tickers for s in resolve_tickers(t, find))
         filters["tickers"] = gen.columns["tickers"].mask_for(symbols, size)
     if request.date_from or request.date_to:
-        day = gen.published_day
-        mask = day > 0
-        if request.date_from:
-            mask &= day >= int(request.date_from.replace("-", ""))
-        if request.date_to:
-            mask &= day <= int(request.date_to.replace("-", ""))
-        filters["published"] = mask
+        filters["published"] = gen.published_between(request.date_from, request.date_to)
     return filters
 
 

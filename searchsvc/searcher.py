@@ -274,6 +274,16 @@ class Generation:
         mask[starts >> POSITION_BITS] = True
         return mask
 
+    def published_between(self, start: str | None, end: str | None) -> np.ndarray:
+        """Mask of documents published from start to end (YYYY-MM-DD, inclusive, None = open)."""
+        day = self.published_day
+        mask = self.alive & (day > 0)
+        if start:
+            mask &= day >= int(start.replace("-", ""))
+        if end:
+            mask &= day <= int(end.replace("-", ""))
+        return mask
+
     def stored(self, docnum: int) -> dict[str, Any]:
         doc: dict[str, Any] = self.searcher.stored_fields(docnum)["doc"]
         return doc
