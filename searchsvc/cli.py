@@ -96,10 +96,24 @@ def index_command(content: Path | None, index_dir: Path | None, full: bool, as_j
 @click.option("--ticker", "tickers", multiple=True, help="Filter by ticker or company.")
 @click.option("--from", "date_from", help="Published on or after YYYY-MM-DD.")
 @click.option("--to", "date_to", help="Published on or before YYYY-MM-DD.")
-@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance")
-@click.option("--match", type=click.Choice(["all", "any"]), default="all")
-@click.option("--page", type=int, default=1, show_default=True)
-@click.option("--per-page", type=int, default=10, show_default=True)
+@click.option(
+    "--sort",
+    type=click.Choice(["relevance", "newest", "oldest"]),
+    default="relevance",
+    show_default=True,
+    help="Order of the results.",
+)
+@click.option(
+    "--match",
+    type=click.Choice(["all", "any"]),
+    default="all",
+    show_default=True,
+    help="Every word must match (all), or rank by any of them (any).",
+)
+@click.option("--page", type=int, default=1, show_default=True, help="Page of results, from 1.")
+@click.option(
+    "--per-page", type=int, default=10, show_default=True, help="Results per page (1-50)."
+)
 @click.option("--strict", is_flag=True, help="Reject query syntax that cannot be read.")
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON response.")
 @reports_errors
@@ -161,3 +175,7 @@ def serve_command(
     workers = workers or (2 * (os.cpu_count() or 1) + 1)
     click.echo(f"Serving on http://{host}:{port} with {workers} workers")
     run_gunicorn(host, port, workers)
+
+
+if __name__ == "__main__":  # python -m searchsvc.cli
+    main()

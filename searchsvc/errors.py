@@ -87,20 +87,31 @@ def init_app(app: Any) -> None:
     """Every error a Flask app can raise leaves as the one JSON shape."""
     import logging
 
-    from werkzeug.exceptions import HTTPException
+    from flask import request
+    from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
     log = logging.getLogger("searchsvc")
     names = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+
+    @app.before_request
+    def _refuse_large_bodies() -> None:
+        # Werkzeug only enforces MAX_CONTENT_LENGTH when a view reads the body; refuse an
+        # oversized body on any route (even a 404/405 one) before routing.
+        limit = request.max_content_length
+        if limit is not None and (request.content_length or 0) > limit:
+            raise RequestEntityTooLarge()
 
     @app.errorhandler(SearchsvcError)
     def _ours(exc: SearchsvcError) -> tuple[dict[str, Any], int]:
         return exc.to_json(), exc.status
 
     @app.errorhandler(HTTPException)
-    def _http(exc: HTTPException) -> tuple[dict[str, Any], int]:
+    def _http(exc: HTTPException) -> tuple[dict[str, Any], int, dict[str, str]]:
         status = exc.code or 500
         code = names.get(status, "bad_request" if status < 500 else "internal_error")
-        return error_body(code, exc.description or exc.name), status
+        # keep the exception's own headers (a 405 must say Allow:), not its HTML body
+        headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+        return error_body(code, exc.description or exc.name), status, headers
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> tuple[dict[str, Any], int]:

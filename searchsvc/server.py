@@ -15,6 +15,10 @@ class _Gunicorn(BaseApplication):
     def load_config(self) -> None:
         for key, value in self.options.items():
             self.cfg.set(key, value)
+        if "control_socket_disable" in self.cfg.settings:
+            # gunicorn >= 25.1 otherwise opens a control socket at a fixed path under
+            # $HOME (or $XDG_RUNTIME_DIR), shared by every server on the machine
+            self.cfg.set("control_socket_disable", True)
 
     def load(self) -> Any:
         from searchsvc import create_app

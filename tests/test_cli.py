@@ -1,0 +1,234 @@
+"""The `searchsvc` command line: index reports, search output, clear errors, help text."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner, Result
+
+from searchsvc import create_app
+from searchsvc.cli import main
+from tests.conftest import SEEDS, write_article
+
+REPORT = re.compile(
+    r"^(?P<kind>full build|incremental): (?P<added>\d+) added, (?P<updated>\d+) updated, "
+    r"(?P<deleted>\d+) deleted, (?P<unchanged>\d+) unchanged, (?P<errors>\d+) errors; "
+    r"(?P<documents>\d+) documents, generation (?P<generation>\d+), [\d.]+s$",
+    re.MULTILINE,
+)
+
+
+def run(*args: str | Path) -> Result:
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def report(result: Result) -> dict[str, str]:
+    assert result.exit_code == 0, result.output
+    match = REPORT.search(result.stdout)
+    assert match is not None, result.stdout
+    return match.groupdict()
+
+
+def assert_clear_error(result: Result, message: str) -> None:
+    """Exit status 1, an `Error:` line on stderr, no traceback."""
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit)
+    assert result.stderr.startswith("Error: "), result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """A copy of seeds/ plus one file of bad YAML and one that is not UTF-8."""
+    content = tmp_path / "content"
+    shutil.copytree(SEEDS, content)
+    write_article(content, "broken/bad-yaml.md", "---\ntitle: [unclosed\n---\n\nBody.\n")
+    (content / "latin1.md").write_bytes(b"---\ntitle: Caf\xe9\n---\n\nCaf\xe9 cr\xe8me.\n")
+    return content
+
+
+# --- index -----------------------------------------------------------------------------------
+
+
+def test_index_reports_lists_bad_files_and_is_incremental(corpus: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    first = run("index", "--content", corpus, "--index", index)
+    assert report(first) == {
+        "kind": "full build",
+        "added": "34",
+        "updated": "0",
+        "deleted": "0",
+        "unchanged": "0",
+        "errors": "2",
+        "documents": "34",
+        "generation": "1",
+    }
+    skipped = [line for line in first.stderr.splitlines() if "skipped" in line]
+    assert len(skipped) == 2
+    assert "skipped broken/bad-yaml.md: " in first.stderr
+    assert "YAML" in next(line for line in skipped if "bad-yaml" in line)
+    assert "skipped latin1.md: " in first.stderr
+    assert "UTF-8" in next(line for line in skipped if "latin1" in line)
+    assert (index / "manifest.json").is_file()
+
+    second = report(run("index", "--content", corpus, "--index", index))
+    assert second["kind"] == "incremental"
+    assert (second["added"], second["updated"], second["deleted"]) == ("0", "0", "0")
+    assert (second["unchanged"], second["documents"], second["errors"]) == ("34", "34", "2")
+
+    full = report(run("index", "--content", corpus, "--index", index, "--full"))
+    assert (full["kind"], full["added"], full["documents"]) == ("full build", "34", "34")
+    assert int(full["generation"]) > int(second["generation"])
+
+
+def test_incremental_run_counts_changes(corpus: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    report(run("index", "--content", corpus, "--index", index))
+    (corpus / "byd-tesla-ev-price-war.md").unlink()
+    changed = corpus / "sony-playstation-price-hike-tariffs.md"
+    changed.write_text(changed.read_text(encoding="utf-8") + "\nOne more line.\n", "utf-8")
+    write_article(corpus, "new/fresh.md", "---\ntitle: A Fresh Article\n---\n\nFresh words.\n")
+    after = report(run("index", "--content", corpus, "--index", index))
+    assert after["kind"] == "incremental"
+    assert (after["added"], after["updated"], after["deleted"]) == ("1", "1", "1")
+    assert (after["unchanged"], after["documents"]) == ("32", "34")
+
+
+def test_index_json_report(corpus: Path, tmp_path: Path) -> None:
+    result = run("index", "--content", corpus, "--index", tmp_path / "index", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert (data["full"], data["added"], data["documents"]) == (True, 34, 34)
+    errors = {e["path"]: e["reason"] for e in data["errors"]}
+    assert set(errors) == {"broken/bad-yaml.md", "latin1.md"}
+    assert all(reason for reason in errors.values())
+
+
+def test_index_of_a_missing_content_folder_is_a_clear_error(tmp_path: Path) -> None:
+    result = run("index", "--content", tmp_path / "nowhere", "--index", tmp_path / "index")
+    assert_clear_error(result, "nowhere")
+
+
+# --- search ----------------------------------------------------------------------------------
+
+
+def test_search_prints_ranked_results(seed_index: Path) -> None:
+    result = run("search", "nvidia earnings", "--index", seed_index)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert re.match(r"^4 results in [\d.]+ ms$", lines[0])
+    assert "nvidia-record-earnings-data-center-demand" in lines[1]
+    assert lines[1].lstrip().startswith("1. Nvidia Posts Record Quarter")
+    assert len(lines) == 5
+
+
+def test_search_says_relaxed_and_did_you_mean(seed_index: Path) -> None:
+    relaxed = run("search", "nvidia xqzvbnm", "--index", seed_index)
+    assert "(relaxed: dropped xqzvbnm)" in relaxed.stdout.splitlines()[0]
+    typo = run("search", "nvidai", "--index", seed_index)
+    assert typo.stdout.startswith("0 results")
+    assert typo.stdout.splitlines()[1] == "Did you mean: nvidia"
+
+
+@pytest.mark.parametrize(
+    ("cli", "api"),
+    [
+        (["nvidia earnings"], {"q": "nvidia earnings"}),
+        (["", "--ticker", "TSM", "--sort", "oldest"], {"ticker": "TSM", "sort": "oldest"}),
+        (
+            ["earnings", "--tag", "Earnings", "--tag", "Tariffs", "--match", "any"],
+            {"q": "earnings", "tag": ["Earnings", "Tariffs"], "match": "any"},
+        ),
+        (
+            ["", "--category", "Markets", "--from", "2025-06-01", "--to", "2025-12-31"],
+            {"category": "Markets", "from": "2025-06-01", "to": "2025-12-31"},
+        ),
+        (
+            ["", "--page", "2", "--per-page", "5", "--author", "Marco Grima"],
+            {"page": 2, "per_page": 5, "author": "Marco Grima"},
+        ),
+        (["nvidai"], {"q": "nvidai"}),
+    ],
+)
+def test_search_json_is_the_api_response(
+    seed_index: Path, cli: list[str], api: dict[str, object]
+) -> None:
+    result = run("search", *cli, "--index", seed_index, "--json")
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.stdout)
+    app = create_app({"INDEX_DIR": seed_index, "CONTENT_DIR": SEEDS})
+    served = app.test_client().get("/api/search", query_string=api).get_json()
+    printed.pop("took_ms")
+    served.pop("took_ms")
+    assert printed == served
+
+
+def test_search_without_an_index_is_a_clear_error(tmp_path: Path) -> None:
+    result = run("search", "nvidia", "--index", tmp_path / "no-index")
+    assert_clear_error(result, "no index")
+    assert "Hint: " in result.stderr
+    assert not (tmp_path / "no-index").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (['"unclosed', "--strict"], "position 0"),
+        (["nvidia", "--page", "0"], "page"),
+        (["nvidia", "--per-page", "51"], "per_page"),
+        (["nvidia", "--from", "2025-13-01"], "from"),
+        (["x" * 513], "512"),
+    ],
+)
+def test_search_rejects_bad_input_clearly(seed_index: Path, args: list[str], message: str) -> None:
+    assert_clear_error(run("search", *args, "--index", seed_index), message)
+
+
+def test_search_usage_errors_exit_2(seed_index: Path) -> None:
+    result = run("search", "x", "--sort", "random", "--index", seed_index)
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+
+
+# --- help --------------------------------------------------------------------------------------
+
+
+def test_top_level_help_lists_every_command() -> None:
+    result = run("--help")
+    assert result.exit_code == 0
+    for name in ("index", "search", "serve"):
+        assert re.search(rf"^\s+{name}\s+\S", result.stdout, re.MULTILINE), name
+    assert run("--version").exit_code == 0
+
+
+@pytest.mark.parametrize("name", sorted(main.commands))
+def test_every_command_and_option_has_help(name: str) -> None:
+    command = main.commands[name]
+    assert command.help, f"{name} has no help text"
+    result = run(name, "--help")
+    assert result.exit_code == 0
+    assert command.help.splitlines()[0] in result.stdout
+    for param in command.params:
+        if isinstance(param, click.Option):
+            assert param.help, f"{name} {param.opts} has no help text"
+            assert param.opts[0] in result.stdout
+
+
+def test_module_entry_point_runs_outside_the_test_process(tmp_path: Path) -> None:
+    """`python -m searchsvc.cli` works, and a real process prints no traceback either."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEARCHSVC_")}
+    command = [sys.executable, "-m", "searchsvc.cli", "search", "x", "--index", tmp_path]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.startswith("Error: no index in ")
+    assert "Traceback" not in done.stderr
+    assert done.stdout == ""
