@@ -125,6 +125,10 @@ def passage(text: str, spans: list[Span]) -> str:
         while end > last and not text[end - 1].isspace():
             end -= 1
         end = max(end, last)
+    if end - start < PASSAGE_MIN and start > 0:  # matches near the end: take room before
+        start = max(0, end - PASSAGE_MIN)
+        while start > 0 and not text[start - 1].isspace():
+            start -= 1
     body = mark(text, spans, start, end)
     prefix = f"{ELLIPSIS} " if start > 0 else ""
     suffix = f" {ELLIPSIS}" if end < len(text) else ""
