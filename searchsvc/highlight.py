@@ -47,6 +47,16 @@ def term_spans(text: str, terms: Iterable[str]) -> list[Span]:
     return spans
 
 
+def literal_spans(text: str, forms: Iterable[str]) -> list[Span]:
+    """Spans of whole-word occurrences of names as written ("Taiwan Semiconductor", "$TSM")."""
+    wanted = sorted({f for f in forms if f}, key=len, reverse=True)
+    if not wanted or not text:
+        return []
+    alternatives = "|".join(re.escape(f) for f in wanted)
+    pattern = re.compile(rf"(?<![^\W_])(?:{alternatives})(?![^\W_])")
+    return [m.span() for m in pattern.finditer(text)]
+
+
 def merge_spans(spans: list[Span]) -> list[Span]:
     """Sorted, non-overlapping spans."""
     merged: list[Span] = []

@@ -62,6 +62,7 @@ class Evaluator:
         self.gen = gen
         self.size = gen.doc_count_all
         self.highlight_terms: set[str] = set()
+        self.highlight_symbols: set[str] = set()  # companies matched by ticker
 
     def empty(self) -> Matched:
         return Matched(np.zeros(self.size, bool), np.zeros(self.size, np.float32))
@@ -78,6 +79,8 @@ class Evaluator:
         if isinstance(node, Phrase):
             return self._phrase(node, positive)
         if isinstance(node, Ticker):
+            if positive:
+                self.highlight_symbols.update(node.symbols)
             return self._ticker(node)
         if isinstance(node, DateRange):
             return self._dates(node)

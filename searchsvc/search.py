@@ -19,7 +19,7 @@ from searchsvc.analysis import prefix_form, query_terms
 from searchsvc.entities.dictionary import CompanyDictionary, default_companies
 from searchsvc.entities.tickers import find_companies
 from searchsvc.errors import BadParameter, BadQuery
-from searchsvc.highlight import mark, passage, snippet_of, term_spans
+from searchsvc.highlight import literal_spans, mark, passage, snippet_of, term_spans
 from searchsvc.matching import CompanyFinder, Evaluator, Matched, expand_companies, resolve_tickers
 from searchsvc.querylang import (
     And,
@@ -131,6 +131,7 @@ class _Plan:
     text: Matched
     filters: dict[str, np.ndarray]
     highlight_terms: set[str]
+    highlight_symbols: set[str]
     relaxed: bool
     dropped: tuple[str, ...]
 
@@ -149,7 +150,7 @@ def search(
     total = int(final.sum())
     order = _order(gen, request.sort, final, plan.text.scores)
     window = order[(request.page - 1) * request.per_page : request.page * request.per_page]
-    hits = [_hit(gen, int(d), float(plan.text.scores[d]), plan.highlight_terms) for d in window]
+    hits = [_hit(gen, int(d), float(plan.text.scores[d]), plan) for d in window]
     facets = {
         name: _facet(gen, name, _facet_mask(plan, name), companies) for name in request.facets
     }
@@ -218,7 +219,12 @@ def _plan(gen: Generation, request: SearchRequest, companies: CompanyDictionary)
                 text, relaxed = candidate, True
                 break
     return _Plan(
-        text, filters, evaluator.highlight_terms, relaxed, tuple(dropped) if relaxed else ()
+        text,
+        filters,
+        evaluator.highlight_terms,
+        evaluator.highlight_symbols,
+        relaxed,
+        tuple(dropped) if relaxed else (),
     )
 
 
@@ -315,14 +321,25 @@ def _order(gen: Generation, sort: str, mask: np.ndarray, scores: np.ndarray) -> 
     return ordered
 
 
-def _hit(gen: Generation, docnum: int, score: float, terms: set[str]) -> Hit:
+def _hit(gen: Generation, docnum: int, score: float, plan: _Plan) -> Hit:
     doc = gen.stored(docnum)
-    highlights = {"title": mark(doc["title"], term_spans(doc["title"], terms))}
-    body_spans = term_spans(doc["body"], terms)
+    # a company found by another of its names is marked as this article writes it
+    names = [
+        form
+        for ticker in doc["tickers"]
+        if ticker["symbol"] in plan.highlight_symbols
+        for form in ticker["matched"]
+    ]
+
+    def spans(text: str) -> list[tuple[int, int]]:
+        return term_spans(text, plan.highlight_terms) + literal_spans(text, names)
+
+    highlights = {"title": mark(doc["title"], spans(doc["title"]))}
+    body_spans = spans(doc["body"])
     if body_spans:
         highlights["body"] = passage(doc["body"], body_spans)
     else:  # no text match in the body: the excerpt stands in, as the contract says
-        excerpt_spans = term_spans(doc["excerpt"], terms)
+        excerpt_spans = spans(doc["excerpt"])
         highlights["body"] = (
             passage(doc["excerpt"], excerpt_spans) if excerpt_spans else snippet_of(doc["excerpt"])
         )

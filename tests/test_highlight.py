@@ -9,7 +9,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from searchsvc.analysis import query_terms
-from searchsvc.highlight import PASSAGE_MAX, mark, merge_spans, passage, snippet_of, term_spans
+from searchsvc.highlight import (
+    PASSAGE_MAX,
+    literal_spans,
+    mark,
+    merge_spans,
+    passage,
+    snippet_of,
+    term_spans,
+)
 
 LONG = (
     "Markets opened quietly on Monday. Analysts expected little news before the holiday. "
@@ -68,6 +76,25 @@ def test_without_matches_a_passage_is_the_start_of_the_text() -> None:
     assert passage(LONG, []) == snippet_of(LONG)
     assert snippet_of(LONG).endswith(" …")
     assert len(snippet_of(LONG)) <= PASSAGE_MAX + 2
+
+
+@pytest.mark.parametrize(
+    ("text", "forms", "marked"),
+    [
+        (
+            "Taiwan Semiconductor and TSMC",
+            ["TSMC", "Taiwan Semiconductor"],
+            ["Taiwan Semiconductor", "TSMC"],
+        ),
+        ("TSMCs and XTSMC", ["TSMC"], []),  # whole words only
+        ("Shares of NYSE:BABA and $NVDA", ["NYSE:BABA", "$NVDA"], ["NYSE:BABA", "$NVDA"]),
+        ("Alibaba Cloud, Alibaba", ["Alibaba", "Alibaba Cloud"], ["Alibaba Cloud", "Alibaba"]),
+    ],
+)
+def test_literal_spans_find_names_as_written(
+    text: str, forms: list[str], marked: list[str]
+) -> None:
+    assert [text[s:e] for s, e in literal_spans(text, forms)] == marked
 
 
 def test_merge_spans_sorts_and_joins_overlaps() -> None:

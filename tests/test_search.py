@@ -129,6 +129,13 @@ def test_ticker_field_takes_any_name_quoted_or_not(seed_handle: IndexHandle, que
     assert all_slugs(seed_handle, query) == all_slugs(seed_handle, "ticker:TSM")
 
 
+def test_a_company_is_highlighted_as_the_article_writes_it(seed_handle: IndexHandle) -> None:
+    hits = {h.doc["slug"]: h for h in run(seed_handle, "TSMC").hits}
+    hit = hits["taiwan-semiconductor-2nm-wafer-price-increase"]
+    assert "<mark>Taiwan Semiconductor</mark>" in hit.highlights["title"]
+    assert "<mark>2330.TW</mark>" in hits["asian-chip-stocks-rally-new-year"].highlights["body"]
+
+
 def test_ticker_field_finds_articles_that_only_name_the_company(seed_handle: IndexHandle) -> None:
     found = all_slugs(seed_handle, "ticker:BABA")
     assert "alibaba-cloud-ai-growth-accelerates" in found
