@@ -34,10 +34,12 @@ class Engine:
 
 @dataclass
 class Timing:
-    """One engine's samples: ``ms[pass, query]``, and each query's total from the warm-up."""
+    """One engine's samples: ``ms[pass, query]``, the warm-up pass's own times (cold:
+    the first query of each term, no caches), and each query's total from the warm-up."""
 
     ms: np.ndarray
     totals: list[int]
+    cold_ms: np.ndarray
 
 
 def log(message: str) -> None:
@@ -141,8 +143,12 @@ def time_queries(
     prepared = {e.name: [e.prepare(q) for q in queries] for e in engines}
     for e in engines:
         log(f"warm-up: {e.name}, {len(queries)} queries")
-        totals = [int(e.run(request).total) for request in prepared[e.name]]
-        timings[e.name] = Timing(np.zeros((repeat, len(queries))), totals)
+        totals, cold = [], []
+        for request in prepared[e.name]:
+            start = perf_counter()
+            totals.append(int(e.run(request).total))
+            cold.append((perf_counter() - start) * 1000.0)
+        timings[e.name] = Timing(np.zeros((repeat, len(queries))), totals, np.array(cold))
     for r in range(repeat):
         for e in engines if r % 2 == 0 else list(reversed(engines)):
             log(f"pass {r + 1}/{repeat}: {e.name}")
