@@ -22,8 +22,12 @@ class _Gunicorn(BaseApplication):
 
     def load(self) -> Any:
         from searchsvc import create_app
+        from searchsvc.service import SearchService
 
-        return create_app()
+        app = create_app()
+        service: SearchService = app.extensions["searchsvc"]
+        service.warm_up()  # in each worker, before it takes requests
+        return app
 
 
 def run_gunicorn(host: str, port: int, workers: int) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask, current_app
 
 from searchsvc.entities.dictionary import CompanyDictionary, load_companies
+from searchsvc.errors import IndexNotFound
 from searchsvc.search import SearchRequest, SearchResults, search
 from searchsvc.searcher import Generation, IndexHandle
 
@@ -23,6 +24,14 @@ class SearchService:
         handle = IndexHandle(Path(app.config["INDEX_DIR"]), app.config["REFRESH_SECONDS"])
         companies = load_companies(app.config["COMPANIES_FILE"])
         app.extensions["searchsvc"] = cls(handle, companies)
+
+    def warm_up(self) -> None:
+        """Open the index and compile the company patterns now, not on a reader's request."""
+        _ = self.companies.query_pattern
+        try:
+            self.handle.current()
+        except IndexNotFound:
+            pass  # /healthz reports it; a later request opens the index once it exists
 
     def search(self, request: SearchRequest) -> SearchResults:
         return search(self.handle, request, self.companies)
