@@ -19,6 +19,7 @@ from pathlib import Path
 from benchmarks.querymix import BenchQuery
 from searchsvc.articles import Article
 from searchsvc.entities import TickerMention
+from searchsvc.search import FacetValue  # the same facet entry shape as searchsvc returns
 
 FACETS = ("tags", "category", "author", "tickers", "year")
 # facet -> link table holding (id, value); "year" is a column of doc.
@@ -65,13 +66,6 @@ ANALYZE;
 
 
 @dataclass(frozen=True)
-class FacetCount:
-    value: str
-    count: int
-    label: str | None = None
-
-
-@dataclass(frozen=True)
 class RefHit:
     slug: str
     title: str
@@ -91,7 +85,7 @@ class RefHit:
 class RefResults:
     total: int
     hits: list[RefHit]
-    facets: dict[str, list[FacetCount]]
+    facets: dict[str, list[FacetValue]]
 
 
 def _marked(text: str) -> str:
@@ -272,7 +266,7 @@ class Fts5Reference:
             )
         return hits
 
-    def _facet(self, facet: str, filters: dict[str, tuple[str, list[str]]]) -> list[FacetCount]:
+    def _facet(self, facet: str, filters: dict[str, tuple[str, list[str]]]) -> list[FacetValue]:
         """Counts of ``facet`` over the matches, applying every filter but the facet's own."""
         extra = ["doc.year IS NOT NULL"] if facet == "year" else []
         where, params = _where(filters, skip=facet, extra=extra)
@@ -290,7 +284,7 @@ class Fts5Reference:
                 f"{doc_join}{where} GROUP BY v.value"
             )
         sql += f" ORDER BY n DESC, 1 LIMIT {FACET_LIMIT}"
-        return [FacetCount(v, n, lbl) for v, n, lbl in self.conn.execute(sql, params)]
+        return [FacetValue(v, n, lbl) for v, n, lbl in self.conn.execute(sql, params)]
 
 
 def _where(
