@@ -36,40 +36,15 @@ class BadQuery(SearchsvcError):
     status = 400
 
 
-class Unauthorized(SearchsvcError):
-    code = "unauthorized"
-    status = 401
-
-
-class Forbidden(SearchsvcError):
-    code = "forbidden"
-    status = 403
-
-
 class NotFound(SearchsvcError):
     code = "not_found"
     status = 404
-
-
-class MethodNotAllowed(SearchsvcError):
-    code = "method_not_allowed"
-    status = 405
 
 
 class ReindexRunning(SearchsvcError):
     code = "reindex_running"
     status = 409
     hint = "another reindex holds the writer lock; try again when it has finished"
-
-
-class PayloadTooLarge(SearchsvcError):
-    code = "payload_too_large"
-    status = 413
-
-
-class TooManyRequests(SearchsvcError):
-    code = "too_many_requests"
-    status = 429
 
 
 class IndexNotFound(SearchsvcError):
