@@ -81,6 +81,8 @@ def index_command(content: Path | None, index_dir: Path | None, full: bool, as_j
         f"{report.unchanged} unchanged, {len(report.errors)} errors; "
         f"{report.documents} documents, generation {report.generation}, {report.seconds:.2f}s"
     )
+    if report.full_reason:
+        click.echo(f"  rebuilt everything: {report.full_reason}")
     for error in report.errors:
         click.echo(f"  skipped {error.path}: {error.reason}", err=True)
     for slug in report.kept_stale:

@@ -54,6 +54,7 @@ class ReindexReport:
     """What one index run did."""
 
     full: bool
+    full_reason: str | None  # why everything was rebuilt ("requested", "schema version 1 -> 2", …)
     added: int
     updated: int
     deleted: int
@@ -69,6 +70,7 @@ class ReindexReport:
     def to_json(self) -> dict[str, Any]:
         return {
             "full": self.full,
+            "full_reason": self.full_reason,
             "added": self.added,
             "updated": self.updated,
             "deleted": self.deleted,
@@ -125,14 +127,41 @@ def build_index(
     content_dir, index_dir = Path(content_dir), Path(index_dir)
     if not content_dir.is_dir():
         raise FileNotFoundError(f"content folder {content_dir} does not exist")
+    companies = load_companies(companies_file)
+    dictionary = dictionary_fingerprint(companies)
     with writer_lock(index_dir):
         manifest = read_manifest(index_dir)
-        if full or manifest is None or manifest.schema_version != SCHEMA_VERSION:
-            report = _full_build(content_dir, index_dir, manifest, companies_file, workers)
+        reason = full_build_reason(full, manifest, dictionary)
+        if reason is not None:
+            report = _full_build(
+                content_dir, index_dir, manifest, companies_file, workers, dictionary, reason
+            )
         else:
-            report = _incremental(content_dir, index_dir, manifest, companies_file)
+            assert manifest is not None
+            report = _incremental(content_dir, index_dir, manifest, companies)
         write_json_atomically(index_dir / LAST_REPORT, report.to_json())
         return report
+
+
+def dictionary_fingerprint(companies: CompanyDictionary) -> str:
+    """Changes whenever the company data does (built-in or the site's own file)."""
+    return hashlib.sha256(repr(companies.companies).encode("utf-8")).hexdigest()[:16]
+
+
+def full_build_reason(full: bool, manifest: Manifest | None, dictionary: str) -> str | None:
+    """Why this run must rebuild everything, or None for an incremental run.
+
+    Tickers are extracted at index time, so a changed company dictionary makes every
+    document stale, not only the files that changed."""
+    if full:
+        return "requested"
+    if manifest is None:
+        return "no index yet"
+    if manifest.schema_version != SCHEMA_VERSION:
+        return f"schema version {manifest.schema_version} -> {SCHEMA_VERSION}"
+    if manifest.dictionary != dictionary:
+        return "company dictionary changed"
+    return None
 
 
 # --- documents ---------------------------------------------------------------------------
@@ -213,6 +242,8 @@ def _full_build(
     manifest: Manifest | None,
     companies_file: Path | None,
     workers: int | None,
+    dictionary: str,
+    reason: str,
 ) -> ReindexReport:
     started, started_at = time.perf_counter(), now_iso()
     build_dir = new_build_dir(index_dir)
@@ -249,9 +280,10 @@ def _full_build(
     if manifest is not None:
         previous_generation = manifest.generation_base + _latest_generation(index_dir, manifest)
     base = previous_generation + 1 - ix.latest_generation()
-    promote(index_dir, build_dir, Manifest(SCHEMA_VERSION, "", base))
+    promote(index_dir, build_dir, Manifest(SCHEMA_VERSION, "", base, dictionary))
     return ReindexReport(
         full=True,
+        full_reason=reason,
         added=len(fingerprints) - len(losers),
         updated=0,
         deleted=0,
@@ -288,7 +320,7 @@ def indexed_fingerprints(ix: Any) -> dict[str, Fingerprint]:
 
 
 def _incremental(
-    content_dir: Path, index_dir: Path, manifest: Manifest, companies_file: Path | None
+    content_dir: Path, index_dir: Path, manifest: Manifest, companies: CompanyDictionary
 ) -> ReindexReport:
     started, started_at = time.perf_counter(), now_iso()
     ix = whoosh_index.open_dir(str(index_dir / manifest.live))
@@ -300,7 +332,7 @@ def _incremental(
         if p not in indexed or indexed[p].content_hash != s.content_hash
     ]
     gone = [fp for p, fp in indexed.items() if p not in scanned]
-    batch = make_documents(changed, load_companies(companies_file), started_at)
+    batch = make_documents(changed, companies, started_at)
     failed = {e.path for e in batch.errors}
     # Slugs: unchanged and failed-but-indexed files keep theirs; re-decide over all claims.
     kept = [
@@ -317,6 +349,7 @@ def _incremental(
     added, updated, deleted = _apply(ix, indexed, gone, new_by_path, kept, losers)
     return ReindexReport(
         full=False,
+        full_reason=None,
         added=added,
         updated=updated,
         deleted=deleted,

@@ -1,7 +1,8 @@
 """Where an index lives on disk, and the one writer lock.
 
     index/
-      manifest.json     {"schema_version", "live", "generation_base"} - replaced atomically
+      manifest.json     {"schema_version", "live", "generation_base", "dictionary"} - replaced
+                        atomically
       live-<stamp>/     the Whoosh index readers open (named by the manifest)
       build-<stamp>/    a full rebuild in progress, swapped in by rewriting the manifest
       last_report.json  the last reindex report
@@ -21,7 +22,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ class Manifest:
     schema_version: int
     live: str
     generation_base: int
+    dictionary: str = ""  # fingerprint of the company dictionary the index was built with
 
 
 def read_manifest(index_dir: Path) -> Manifest | None:
@@ -48,7 +50,12 @@ def read_manifest(index_dir: Path) -> Manifest | None:
         return None
     except (OSError, ValueError) as exc:
         raise IndexNotFound(f"cannot read {index_dir / MANIFEST}: {exc}") from exc
-    return Manifest(int(data["schema_version"]), str(data["live"]), int(data["generation_base"]))
+    return Manifest(
+        int(data["schema_version"]),
+        str(data["live"]),
+        int(data["generation_base"]),
+        str(data.get("dictionary", "")),
+    )
 
 
 def write_json_atomically(path: Path, data: dict[str, Any]) -> None:
@@ -68,6 +75,7 @@ def write_manifest(index_dir: Path, manifest: Manifest) -> None:
             "schema_version": manifest.schema_version,
             "live": manifest.live,
             "generation_base": manifest.generation_base,
+            "dictionary": manifest.dictionary,
         },
     )
 
@@ -83,9 +91,7 @@ def promote(index_dir: Path, build_dir: Path, manifest: Manifest) -> None:
     """Make build_dir the live index (rename, then one atomic manifest write)."""
     live_dir = index_dir / build_dir.name.replace("build-", "live-", 1)
     os.replace(build_dir, live_dir)
-    write_manifest(
-        index_dir, Manifest(manifest.schema_version, live_dir.name, manifest.generation_base)
-    )
+    write_manifest(index_dir, replace(manifest, live=live_dir.name))
     remove_stale_dirs(index_dir, keep=live_dir.name)
 
 

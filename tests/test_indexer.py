@@ -162,6 +162,30 @@ def test_a_different_schema_version_forces_a_full_rebuild(
     assert live == [read_manifest(index_dir).live]  # type: ignore[union-attr]
 
 
+def test_a_changed_company_dictionary_forces_a_full_rebuild(
+    content_dir: Path, tmp_path: Path
+) -> None:
+    index_dir = tmp_path / "ix"
+    assert build_index(content_dir, index_dir, workers=1).full_reason == "no index yet"
+    assert not build_index(content_dir, index_dir).full
+    site = tmp_path / "site-companies.json"
+    site.write_text(
+        json.dumps(
+            {
+                "companies": [
+                    {"symbol": "ZZQX", "name": "Zedqex", "exchange": "NYSE", "aliases": ["Zedqex"]}
+                ]
+            }
+        )
+    )
+    write_article(content_dir, "zedqex.md", article("zedqex", "Zedqex Inc. results"))
+    report = build_index(content_dir, index_dir, companies_file=site, workers=1)
+    assert (report.full, report.full_reason) == (True, "company dictionary changed")
+    # old articles were re-extracted with the new dictionary, not only the new file
+    assert [t["symbol"] for t in index_state(index_dir)["zedqex"]["tickers"]] == ["ZZQX"]
+    assert not build_index(content_dir, index_dir, companies_file=site).full
+
+
 def test_a_second_writer_gets_a_clear_error(content_dir: Path, tmp_path: Path) -> None:
     index_dir = tmp_path / "ix"
     with writer_lock(index_dir), pytest.raises(ReindexRunning, match="already running"):
