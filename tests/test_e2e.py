@@ -164,3 +164,19 @@ def test_article_and_errors(server: Server) -> None:
         assert reply.body["error"]["message"]
     strict = fetch(server.base + "/api/search?" + urlencode({"q": '"unclosed', "strict": 1}))
     assert "position 0" in strict.body["error"]["message"]
+
+
+def slugs_for(server: Server, **params: str) -> set[str]:
+    reply = fetch(f"{server.base}/api/search?{urlencode({'per_page': '50', **params})}")
+    assert reply.status == 200
+    return {hit["slug"] for hit in reply.body["hits"]}
+
+
+def test_every_name_of_a_company_finds_the_same_articles(server: Server) -> None:
+    tsmc = slugs_for(server, q="TSMC")
+    assert len(tsmc) == 3
+    for name in ("Taiwan Semiconductor", "TSM", "2330.TW", "ticker:TSM"):
+        assert slugs_for(server, q=name) == tsmc, name
+    assert slugs_for(server, ticker="2330.TW") == tsmc
+    # an article that only says "Alibaba" is found by the symbol
+    assert "nvidia-h20-export-controls-china-chip-sales" in slugs_for(server, q="ticker:BABA")
