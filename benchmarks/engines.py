@@ -56,24 +56,20 @@ def load_articles(content_dir: Path) -> tuple[list[Article], int, float]:
     return list(articles), len(errors), perf_counter() - start
 
 
-def extract_tickers(articles: Sequence[Article]) -> tuple[list[tuple[Any, ...]], float, str]:
-    """Tickers per article with searchsvc's own extractor: (tickers, seconds, warning)."""
-    try:
-        from searchsvc.entities.dictionary import load_companies
-        from searchsvc.entities.tickers import extract_tickers as extract
-    except ImportError as exc:
-        return [() for _ in articles], 0.0, f"FTS5 indexed without tickers ({exc})"
+def extract_tickers(articles: Sequence[Article]) -> tuple[list[tuple[Any, ...]], float]:
+    """Tickers per article with searchsvc's own extractor: (tickers, seconds)."""
+    from searchsvc.entities.dictionary import default_companies
+    from searchsvc.entities.tickers import extract_tickers as extract
+
     start = perf_counter()
-    companies = load_companies(None)
+    companies = default_companies()
     tickers = [tuple(extract(a, companies)) for a in articles]
-    return tickers, perf_counter() - start, ""
+    return tickers, perf_counter() - start
 
 
 def fts5_engine(articles: Sequence[Article], parse_s: float, work: Path) -> Engine:
     """Build the FTS5 reference over ``articles`` and time each build step."""
-    tickers, extract_s, note = extract_tickers(articles)
-    if note:
-        log(f"warning: {note}")
+    tickers, extract_s = extract_tickers(articles)
     ref = Fts5Reference(work / "fts5.sqlite3")
     start = perf_counter()
     ref.build(articles, tickers)

@@ -164,8 +164,8 @@ def test_hit_shape(client: FlaskClient) -> None:
     for key in ("title", "excerpt", "published_at", "author", "category", "tags", "keywords"):
         assert hit[key] == meta[key], key
     assert hit["url"] is None
-    assert {"symbol": "NVDA", "name": "NVIDIA"} in hit["tickers"]
-    assert all(set(t) == {"symbol", "name"} for t in hit["tickers"])
+    assert {"symbol": "NVDA", "name": "NVIDIA", "role": "primary"} in hit["tickers"]
+    assert all(set(t) == {"symbol", "name", "role"} for t in hit["tickers"])
     assert isinstance(hit["score"], float) and hit["score"] > 0
     assert set(hit["highlights"]) == {"title", "body"}
 
@@ -387,7 +387,17 @@ def test_sort_orders(client: FlaskClient, q: str) -> None:
         ({"ticker": "9988.HK"}, lambda: ALIBABA),
         ({"ticker": ["TSM", "BABA"]}, lambda: TSMC | ALIBABA),
         ({"ticker": "TSM", "category": "Markets"}, lambda: TSMC & oracle(category="Markets")),
-        ({"ticker": "AAPL"}, set),  # "apple" in the orchard article is fruit
+        # Apple the company where an article gives evidence ("Apple's iPhones", "Google,
+        # Apple and Microsoft"); "Apple" in the orchard article is fruit
+        (
+            {"ticker": "AAPL"},
+            lambda: {
+                "credential-stuffing-wave-retail-accounts",
+                "taiwan-semiconductor-2nm-wafer-price-increase",
+                "foxconn-ai-server-revenue-record",
+                "xiaomi-ecosystem-phones-homes-cars",
+            },
+        ),
         ({"from": "2025-10-01", "to": "2025-10-31"}, lambda: dated("2025-10-01", "2025-10-31")),
         (
             {"from": "2025-10-08", "to": "2025-10-08"},

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import re
 import time
 from pathlib import Path
@@ -15,14 +13,15 @@ from hypothesis import strategies as st
 
 from searchsvc.articles import Article
 from searchsvc.entities import (
-    CompanyDataError,
     CompanyDictionary,
+    TickerMention,
     default_companies,
     extract_tickers,
     find_companies,
-    load_companies,
 )
+from searchsvc.entities.dictionary import build_dictionary, parse_companies
 from searchsvc.entities.patterns import prefixed_symbols
+from searchsvc.entities.tickers import UnknownSymbol, find_unknown_symbols, ticker_role
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
@@ -166,6 +165,245 @@ def test_order_is_count_then_symbol(companies: CompanyDictionary) -> None:
     ]
 
 
+# --- rules on a small dictionary of its own (independent of the built-in data) ---------------
+
+TINY = [
+    {"symbol": "NVDA", "name": "NVIDIA", "exchange": "NASDAQ", "aliases": ["NVIDIA", "Nvidia"]},
+    {"symbol": "AAPL", "name": "Apple", "exchange": "NASDAQ", "aliases": ["Apple"],
+     "ambiguous": ["Apple"]},
+    {"symbol": "MSFT", "name": "Microsoft", "exchange": "NASDAQ", "aliases": ["Microsoft"]},
+    {"symbol": "META", "name": "Meta Platforms", "exchange": "NASDAQ",
+     "aliases": ["Meta Platforms", "Meta", "Facebook"], "ambiguous": ["Meta", "META"]},
+    {"symbol": "TGT", "name": "Target", "exchange": "NYSE", "aliases": ["Target"],
+     "ambiguous": ["Target"]},
+    {"symbol": "SHEL", "name": "Shell", "exchange": "NYSE", "aliases": ["Shell"],
+     "listings": ["SHEL.L"], "ambiguous": ["Shell"]},
+    {"symbol": "T", "name": "AT&T", "exchange": "NYSE", "aliases": ["AT&T"], "ambiguous": ["T"]},
+    {"symbol": "AI", "name": "C3.ai", "exchange": "NYSE", "aliases": ["C3.ai"],
+     "ambiguous": ["AI"]},
+    {"symbol": "IT", "name": "Gartner", "exchange": "NYSE", "aliases": ["Gartner"],
+     "ambiguous": ["IT"]},
+    {"symbol": "MMM", "name": "3M", "exchange": "NYSE", "aliases": ["3M"]},
+    {"symbol": "ET", "name": "Energy Transfer", "exchange": "NYSE",
+     "aliases": ["Energy Transfer"]},
+    {"symbol": "PM", "name": "Philip Morris International", "exchange": "NYSE",
+     "aliases": ["Philip Morris"]},
+    {"symbol": "USB", "name": "U.S. Bancorp", "exchange": "NYSE", "aliases": ["U.S. Bancorp"]},
+    {"symbol": "WELL", "name": "Welltower", "exchange": "NYSE", "aliases": ["Welltower"]},
+    {"symbol": "V", "name": "Visa", "exchange": "NYSE", "aliases": ["Visa"]},
+    {"symbol": "BX", "name": "Blackstone", "exchange": "NYSE", "aliases": ["Blackstone"]},
+    {"symbol": "NDAQ", "name": "Nasdaq, Inc.", "exchange": "NASDAQ", "aliases": ["Nasdaq"]},
+    {"symbol": "HMC", "name": "Honda Motor", "exchange": "NYSE", "aliases": ["Honda"]},
+    {"symbol": "BABA", "name": "Alibaba Group", "exchange": "NYSE", "aliases": ["Alibaba"],
+     "listings": ["9988.HK"]},
+    {"symbol": "BHP", "name": "BHP Group", "exchange": "NYSE", "aliases": ["BHP"],
+     "listings": ["BHP.AX"]},
+    {"symbol": "KO", "name": "Coca-Cola", "exchange": "NYSE", "aliases": ["Coca-Cola"]},
+    {"symbol": "CRM", "name": "Salesforce", "exchange": "NYSE", "aliases": ["Salesforce"]},
+    {"symbol": "GS", "name": "Goldman Sachs", "exchange": "NYSE", "aliases": ["Goldman Sachs"]},
+    {"symbol": "3988.HK", "name": "Bank of China", "exchange": "HKEX",
+     "aliases": ["Bank of China"]},
+    {"symbol": "DLR", "name": "Digital Realty", "exchange": "NYSE", "aliases": ["Digital Realty"]},
+    {"symbol": "HTZ", "name": "Hertz Global Holdings", "exchange": "NASDAQ", "aliases": ["Hertz"],
+     "ambiguous": ["Hertz"]},
+    {"symbol": "QTWO", "name": "Q2 Holdings", "exchange": "NYSE", "aliases": ["Q2", "Q2 Holdings"]},
+    {"symbol": "LPL", "name": "LG Display", "exchange": "NYSE", "aliases": ["LG Display"]},
+    {"symbol": "TSM", "name": "Taiwan Semiconductor Manufacturing", "exchange": "NYSE",
+     "aliases": ["TSMC", "Taiwan Semiconductor"], "listings": ["2330.TW"]},
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def tiny() -> CompanyDictionary:
+    return build_dictionary(parse_companies({"companies": TINY}, "tiny"), "tiny")
+
+
+RULE_ROWS = [
+    # markup always counts, ambiguous symbols included
+    ("$AAPL and $T", ["AAPL", "T"]),
+    ("C3.ai (NYSE: AI) rose", ["AI"]),
+    ("Nasdaq: NVDA", ["NVDA"]),
+    ("(NYSE:BABA)", ["BABA"]),
+    ("BHP Group (AU:BHP)", ["BHP"]),  # a country code in parentheses: BHP.AX
+    ("Shell (GB:SHEL)", ["SHEL"]),  # the London listing, SHEL.L
+    ("AU: T", []),  # a country code is a prefix only inside parentheses
+    ("9988.HK", ["BABA"]),
+    ("2330.TW closed higher", ["TSM"]),
+    # names, possessives, word boundaries
+    ("Nvidia's new chip", ["NVDA"]),
+    ("Nvidia-backed startups", ["NVDA"]),  # a hyphen after a name is a boundary
+    ("analyst Gavin Clark-Gartner said", []),  # ... but not before it: a double-barrelled name
+    ("net debt fell to $56.3M from $60M", []),  # 3M inside an amount
+    ("about ~3M users and 2-3M in savings", []),
+    ("3M metric tons of soybeans", []),  # an amount-shaped name needs evidence
+    ("3M's CEO and 3M shares", ["MMM"]),  # ... which a possessive or a company word gives
+    # names a fund, trust or index carries are not the company
+    ("Blackstone Mortgage Trust raised its dividend", []),
+    ("the Nasdaq Composite fell", []),
+    ("Blackstone said and the Nasdaq Composite fell", ["BX"]),
+    ("Goldman Sachs Partners raised a fund", []),  # a vehicle, even right after the name
+    ("Digital Realty Trust raised its dividend", ["DLR"]),  # a trust right after: its own name
+    ("Digital Realty Data Trust", []),  # a word between: another trust
+    # a lone capitalised word before a name makes it a person's or another company's name
+    ("said CEO Dennis Nvidia on Monday", []),  # a made-up surname
+    ("analyst Sitanshu Alibaba said", []),
+    ("Mr. Alibaba", []),  # an honorific
+    ("Chief Executive Officer Leroy Alibaba said", []),  # a job title before a first name
+    ("rival Chinese Alibaba", ["BABA"]),  # a nationality is no name
+    ("Why Investors Love Alibaba", ["BABA"]),  # a Title Case heading: a run of capitals
+    ("Japan's Alibaba", ["BABA"]),  # a possessive
+    ("the People's Bank of China cut rates", []),  # a generic first word: a longer name
+    ("The Bank of China rose", ["3988.HK"]),
+    # acronym-shaped names need markup or a corporate suffix, not words around them
+    ("Q2 earnings and Q2's margin", []),
+    ("Q2 Holdings rose", ["QTWO"]),  # a longer name
+    # bare symbols: three characters or more, not an acronym, not an ordinary word
+    ("NVDA shares jumped", ["NVDA"]),
+    ("trading at 9:30 AM ET and 4 PM ET", []),  # two-letter symbols need evidence
+    ("a USB port", []),  # a common acronym
+    ("CRM software", []),
+    ("Salesforce makes CRM software", ["CRM"]),  # evidence elsewhere in the article
+    ("WELL is a REIT", ["WELL"]),
+    ("WELL, well, well", []),  # the article writes it as an ordinary word too
+    ("Energy Transfer (ET) units", ["ET"]),  # explicit markup after its name
+    ("LPL fell", ["LPL"]),
+    ("LPL Financial rose", []),  # a symbol that starts another company's name
+    # a parenthesised symbol counts unless it follows another company's name
+    ("shares of (NVDA)", ["NVDA"]),
+    ("Hero MotoCorp (HMC) sales", []),  # Hero's own code, not Honda's
+    ("Taiwan Semi (TSM) rose", ["TSM"]),  # shares "Taiwan" with the company's name
+    ("Alphabet (GOOG) and Honda Motor Co. (HMC)", ["HMC"]),  # a corporate form is not a name
+    ("the (IT) budget", []),  # ambiguous: only right after a name
+    ("Gartner (IT) said", ["IT"]),
+    # ambiguous names need evidence
+    ("Apple pie", []),
+    ("Apple Inc. reported", ["AAPL"]),  # corporate suffix
+    ("Apple's iPhone", ["AAPL"]),  # possessive
+    ("Apple CEO Tim Cook", ["AAPL"]),  # a company word after
+    ("Target shares fell", ["TGT"]),
+    ("Target said on Monday", ["TGT"]),
+    ("Price Target Raised", []),  # a headline's capitalised verb is no evidence
+    ("Target Shares Fall", ["TGT"]),  # ... but shares and stock are
+    ("a stake in Shell", ["SHEL"]),  # a company word before
+    ("price Target raised", []),
+    ("a 60 Hertz grid", []),
+    ("Hertz Global Holdings reported", ["HTZ"]),  # a holding company's name is evidence
+    ("Microsoft and Apple", ["AAPL", "MSFT"]),  # in a list next to a company with evidence
+    ("Apple, Meta and Microsoft", ["AAPL", "META", "MSFT"]),  # evidence passes along the list
+    ("Apple, Meta and Target", []),  # nobody in the list has evidence
+    ("Apple and then Microsoft", ["MSFT"]),  # not a list
+    ("Meta cut jobs at Facebook", ["META"]),  # evidence elsewhere: an unambiguous alias
+    ("the visa rules changed; Visa fell", []),  # written in lower case too: needs evidence
+    ("Visa fell", ["V"]),
+    ("the visa rules changed; Visa shares fell", ["V"]),
+    # ambiguous symbols need markup
+    ("AI chips and IT budgets", []),
+    ("T, META", []),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), RULE_ROWS)
+def test_extraction_rules(text: str, expected: list[str], tiny: CompanyDictionary) -> None:
+    assert symbols(text, tiny) == expected
+
+
+def test_list_rule_spans_only_one_text(tiny: CompanyDictionary) -> None:
+    # the title's "Microsoft" is no neighbour of the body's "Apple"
+    assert symbols_of(article("Apple pie recipes", title="Microsoft and"), tiny) == ["MSFT"]
+
+
+def test_lower_case_rule_reads_prose_not_keywords(tiny: CompanyDictionary) -> None:
+    # keywords are slugs read as lower-case words: "visa" there says nothing about "Visa"
+    assert symbols_of(article("Visa fell", keywords=("visa earnings",)), tiny) == ["V"]
+    assert symbols_of(article("Visa fell", excerpt="a visa rule"), tiny) == []
+
+
+def test_excerpt_taken_from_the_body_counts_once(tiny: CompanyDictionary) -> None:
+    # without an excerpt in the frontmatter, the excerpt is the body's first paragraph
+    (nvda,) = extract_tickers(article("Nvidia rose.\n\nMore.", excerpt="Nvidia rose."), tiny)
+    assert (nvda.count, nvda.places) == (1, {"body"})
+    (nvda,) = extract_tickers(article("Nvidia rose.", excerpt="Nvidia beats."), tiny)
+    assert (nvda.count, nvda.places) == (2, {"body", "frontmatter"})
+
+
+def symbols_of(a: Article, companies: CompanyDictionary) -> list[str]:
+    return sorted(t.symbol for t in extract_tickers(a, companies))
+
+
+# --- primary vs mentioned -----------------------------------------------------------------------
+
+ROLE_ROWS = [
+    # (places, count, article total, tagged) -> role
+    ({"title"}, 1, 40, False, "primary"),  # named in the title
+    ({"frontmatter"}, 1, 40, True, "primary"),  # a tag or keyword names it
+    ({"frontmatter", "body"}, 2, 10, False, "mentioned"),  # the excerpt alone is not enough
+    ({"body"}, 3, 10, False, "primary"),  # 3 of 10 mentions: a subject of the article
+    ({"body"}, 3, 11, False, "mentioned"),  # under 30%
+    ({"body"}, 2, 2, False, "mentioned"),  # all mentions, but only two
+    ({"body"}, 5, 40, False, "mentioned"),  # one of many companies of an earnings calendar
+]
+
+
+@pytest.mark.parametrize(("places", "count", "total", "tagged", "role"), ROLE_ROWS)
+def test_ticker_role(places: set[str], count: int, total: int, tagged: bool, role: str) -> None:
+    mention = TickerMention("X", "X", frozenset(places), count, ("X",))
+    assert ticker_role(mention, total, tagged=tagged) == role
+
+
+def test_extraction_sets_roles(tiny: CompanyDictionary) -> None:
+    a = article(
+        "Nvidia rose. Nvidia's chips sold out, Nvidia said. Microsoft bought some. "
+        "Apple Inc. did too.",
+        title="Chips sell out",
+        tags=("Goldman Sachs",),
+    )
+    roles = {t.symbol: t.role for t in extract_tickers(a, tiny)}
+    assert roles == {"NVDA": "primary", "GS": "primary", "MSFT": "mentioned", "AAPL": "mentioned"}
+    (nvda,) = extract_tickers(article("Nvidia rose", title="Nvidia"), tiny)
+    assert nvda.role == "primary"
+
+
+# --- unknown symbols ------------------------------------------------------------------------------
+
+UNKNOWN_ROWS = [
+    ("$ACME rose; $ACME fell", [("ACME", 2, ("$ACME",))]),
+    ("NYSE: ZZZ and (NASDAQ:ZZZ)", [("ZZZ", 2, ("NYSE: ZZZ", "NASDAQ:ZZZ"))]),
+    ("Lixte Biotechnology (LIXT) fell", [("LIXT", 1, ("(LIXT)",))]),
+    ("Lixte’s (LIXT)", [("LIXT", 1, ("(LIXT)",))]),  # a possessive name
+    ("Fattal (IL:FTAL)", [("FTAL.TA", 1, ("(IL:FTAL)",))]),  # the listing as Yahoo spells it
+    ("HKEX: 1234 and 1234.HK", [("1234.HK", 2, ("HKEX: 1234", "1234.HK"))]),
+    ("123.HK", []),  # too short for a Hong Kong code
+    ("$NVDA, NASDAQ: NVDA, Nvidia (NVDA), 2330.TW, (AU:BHP)", []),  # all known
+    ("$AI and NYSE: T", []),  # known, ambiguous or not
+    ("the CEO, USA, GDP and ETF", []),  # bare upper-case words are never read
+    ("Gross Domestic Product (GDP)", []),  # an acronym, and in the acronym list
+    ("Annual Recurring Revenue (ARR) and Net Interest Margin (NIM)", []),  # spelled out before
+    ("Jensen Huang (CEO)", []),  # a common acronym
+    ("The Osaka Exchange (OSE) rubber contract", []),  # prefixes of the words before it
+    ("Steel Authority of India (SAIL)", [("SAIL", 1, ("(SAIL)",))]),  # no prefix of "India"
+    ("ADJUSTED OPERATING INCOME (LOSS)", []),  # shouting, not a name
+    ("KOSDAQ: A191420", [("191420.KQ", 1, ("KOSDAQ: A191420",))]),  # Korea's "A" prefix
+    ("TWSE:TAIEX", []),  # an index
+    ("the company (ACME) said", []),  # no capitalised name before it
+    ("$USD and $BTC", []),  # currencies and coins are not companies
+    ("$5B and $10", []),  # amounts
+    ("(A) first (B) second", []),  # enumerations
+    ("Acme (ACME) and $ACME and Beta (BETA)", [("ACME", 2, ("(ACME)", "$ACME")),
+                                                ("BETA", 1, ("(BETA)",))]),  # most frequent first
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "expected"), UNKNOWN_ROWS)
+def test_find_unknown_symbols(text: str, expected: list[Any], tiny: CompanyDictionary) -> None:
+    found = find_unknown_symbols(article(text), tiny)
+    assert [(u.symbol, u.count, u.forms) for u in found] == expected
+
+
+def test_unknown_symbols_span_the_article(tiny: CompanyDictionary) -> None:
+    a = article("Shares of $ACME rose.", title="$ACME soars", tags=("$ACME",))
+    assert find_unknown_symbols(a, tiny) == (UnknownSymbol("ACME", 3, ("$ACME",)),)
+
+
 # --- queries ----------------------------------------------------------------------------------
 
 QUERY_ROWS = [
@@ -214,6 +452,7 @@ def test_prefixed_symbols(exchange: str, code: str, expected: list[str]) -> None
 
 
 # --- the built-in dictionary ------------------------------------------------------------------
+# (its schema check, site files, listings and shape: tests/test_dictionary.py)
 
 SEED_COMPANIES = {
     # name as the seed articles write it -> canonical symbol
@@ -231,101 +470,6 @@ SEED_COMPANIES = {
 @pytest.mark.parametrize(("name", "symbol"), SEED_COMPANIES.items())
 def test_seed_companies_are_known(name: str, symbol: str, companies: CompanyDictionary) -> None:
     assert symbols(f"{name} shares rose.", companies) == [symbol]
-
-
-@pytest.mark.parametrize(
-    ("listing", "symbol"),
-    [
-        ("9988.HK", "BABA"),
-        ("0700.HK", "TCEHY"),
-        ("700.hk", "TCEHY"),
-        ("1211.HK", "BYDDY"),
-        ("2330.TW", "TSM"),
-        ("7203.T", "TM"),
-        ("$brk-b", "BRK.B"),
-        ("BRK/B", "BRK.B"),
-        ("GOOG", "GOOGL"),
-    ],
-)
-def test_lookup_by_listing(listing: str, symbol: str, companies: CompanyDictionary) -> None:
-    company = companies.lookup(listing)
-    assert company is not None and company.symbol == symbol
-
-
-def test_builtin_dictionary_shape(companies: CompanyDictionary) -> None:
-    assert 150 <= len(companies) <= 300
-    for word in ["Apple", "Meta", "Oracle", "Target", "Block", "Shell", "Snap"]:
-        assert any(word in c.ambiguous for c in companies), word
-    for symbol in ["T", "F", "ON", "NOW", "IT", "AI", "CAT", "MS", "META"]:
-        assert companies.needs_context(symbol), symbol
-    with pytest.raises(TypeError):
-        companies.by_symbol["X"] = companies.companies[0]  # type: ignore[index]
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        companies.companies = ()  # type: ignore[misc]
-
-
-# --- schema check and site files --------------------------------------------------------------
-
-VALID = {"symbol": "ACME", "name": "Acme", "exchange": "NYSE", "aliases": ["Acme Corp"]}
-
-
-def write(tmp_path: Path, entries: Any) -> Path:
-    path = tmp_path / "site-companies.json"
-    data = {"companies": entries} if isinstance(entries, list) else entries
-    path.write_text(json.dumps(data) if not isinstance(data, str) else data, encoding="utf-8")
-    return path
-
-
-SCHEMA_ERRORS = [
-    ([{"symbol": "ACME", "exchange": "NYSE"}], r"entry 0 \(ACME\): 'name' is required"),
-    ([{**VALID, "alias": ["x"]}], r"unknown keys \['alias'\]"),
-    ([{**VALID, "symbol": "acme"}], r"symbol 'acme' is not a symbol"),
-    ([{**VALID, "listings": ["700.HK"]}], r"malformed \.HK code; write 0700\.HK"),
-    ([{**VALID, "listings": ["ACME"]}], r"repeats the symbol"),
-    ([{**VALID, "aliases": "Acme"}], r"'aliases' must be a list of strings"),
-    ([{**VALID, "aliases": ["Acme."]}], r"alias 'Acme\.' must be"),  # ends with punctuation
-    ([{**VALID, "aliases": ["NYSE: ACME"]}], r"without ':'"),  # ":" marks a prefix
-    ([{**VALID, "ambiguous": ["Roadrunner"]}], r"ambiguous 'Roadrunner' is not one of"),
-    ([VALID, VALID], r"entry 1 \(ACME\): symbol appears twice"),
-    ([{**VALID, "listings": ["2330.TW"]}], r"'2330\.TW' is claimed by (TSM and ACME|ACME and TSM)"),
-    ([{**VALID, "aliases": ["Nvidia"]}], r"ACME: alias 'Nvidia' is claimed by NVDA and ACME"),
-    ([{**VALID, "aliases": ["NVDA"]}], r"ACME: alias 'NVDA' is the symbol of NVDA"),
-    ({"companies": [VALID], "version": 2}, r"unsupported version 2"),
-    ({"entries": []}, r"expected an object with a 'companies' list"),
-    ("{not json", r"not valid JSON"),
-    ([42], r"entry 0: entry must be an object"),
-]
-
-
-@pytest.mark.parametrize(("entries", "message"), SCHEMA_ERRORS)
-def test_schema_errors_name_the_entry(tmp_path: Path, entries: Any, message: str) -> None:
-    path = write(tmp_path, entries)
-    with pytest.raises(CompanyDataError, match=message) as info:
-        load_companies(path)
-    assert str(path) in str(info.value)
-
-
-def test_missing_site_file(tmp_path: Path) -> None:
-    with pytest.raises(CompanyDataError, match="cannot read"):
-        load_companies(tmp_path / "absent.json")
-
-
-def test_shared_ambiguous_alias_is_allowed(tmp_path: Path) -> None:
-    entry = {**VALID, "aliases": ["Motorola"], "ambiguous": ["Motorola"]}
-    merged = load_companies(write(tmp_path, [entry]))
-    assert {c.symbol for c in merged.folded["motorola"]} == {"ACME", "LNVGY", "MSI"}
-
-
-def test_site_file_extends_and_overrides(tmp_path: Path, companies: CompanyDictionary) -> None:
-    override = {"symbol": "NVDA", "name": "Nvidia", "exchange": "NASDAQ", "aliases": ["Team Green"]}
-    merged = load_companies(write(tmp_path, [VALID, override]))
-    assert len(merged) == len(companies) + 1
-    found = extract_tickers(article("Acme Corp and Team Green and Nvidia"), merged)
-    assert [(t.symbol, t.name, t.matched) for t in found] == [
-        ("ACME", "Acme", ("Acme Corp",)),
-        ("NVDA", "Nvidia", ("Team Green",)),  # the site entry replaced the built-in one
-    ]
-    assert symbols("Team Green", companies) == []  # the built-in dictionary is untouched
 
 
 # --- robustness -------------------------------------------------------------------------------
@@ -346,6 +490,16 @@ def test_extract_never_raises(title: str, body: str, tag: str) -> None:
     for mention in found:
         assert mention.count >= len(mention.matched) >= 1
         assert mention.places <= {"title", "frontmatter", "body"}
+        assert mention.role in {"primary", "mentioned"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(title=TEXT, body=TEXT, tag=TEXT)
+def test_find_unknown_symbols_never_raises(title: str, body: str, tag: str) -> None:
+    found = find_unknown_symbols(article(body, title=title, tags=(tag,)), default_companies())
+    for unknown in found:
+        assert unknown.count >= len(unknown.forms) >= 1
+        assert default_companies().lookup(unknown.symbol) is None
 
 
 @settings(max_examples=300, deadline=None)

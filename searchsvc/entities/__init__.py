@@ -6,6 +6,20 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
+class FormerName:
+    """A name or symbol a company went by before ``until`` (ISO date, "YYYY-MM-DD").
+
+    ``until`` is the first day under the new name or symbol: Facebook's "FB" has
+    ``until="2022-06-09"``, the day "META" started trading. One of ``name`` and ``symbol``
+    may be None (a rename that kept the symbol, a new symbol under the same name).
+    """
+
+    name: str | None  # e.g. "Facebook"
+    symbol: str | None  # e.g. "FB"
+    until: str  # e.g. "2022-06-09"
+
+
+@dataclass(frozen=True)
 class Company:
     """One company of the dictionary, under its canonical symbol."""
 
@@ -15,6 +29,7 @@ class Company:
     aliases: tuple[str, ...]  # names as written in text, e.g. ("TSMC", "Taiwan Semiconductor")
     listings: tuple[str, ...]  # other symbols of the same company, e.g. ("2330.TW",)
     ambiguous: tuple[str, ...]  # aliases/symbols that are ordinary words ("Apple", "META")
+    former: tuple[FormerName, ...] = ()  # earlier names and symbols, oldest first
 
 
 @dataclass(frozen=True)
@@ -26,6 +41,7 @@ class TickerMention:
     places: frozenset[str]  # subset of {"title", "frontmatter", "body"}
     count: int  # occurrences over all places
     matched: tuple[str, ...]  # distinct surface forms as written, e.g. ("Nvidia", "$NVDA")
+    role: str = "mentioned"  # "primary" (what the article is about) or "mentioned"; see tickers
 
 
 # Re-exported for callers; imported last because these modules use the dataclasses above.
@@ -41,6 +57,7 @@ __all__ = [
     "Company",
     "CompanyDataError",
     "CompanyDictionary",
+    "FormerName",
     "TickerMention",
     "default_companies",
     "extract_tickers",

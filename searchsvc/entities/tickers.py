@@ -2,34 +2,189 @@
 
 Article rules, in one pass per text with :attr:`CompanyDictionary.article_pattern`:
 
-* cashtags (``$NVDA``), exchange prefixes (``NASDAQ: NVDA``, ``HKEX: 700``) and listings
-  (``9988.HK``, ``2330.TW``) always count, ambiguous symbols included (``NYSE: AI``);
+* markup always counts, ambiguous symbols included: cashtags (``$NVDA``), exchange prefixes
+  (``NASDAQ: NVDA``, ``HKEX: 700``, ``(AU:BHP)``) and listings (``9988.HK``, ``2330.TW``);
 * names and aliases count as written (``Nvidia``, ``Nvidia's``, ``Alibaba’s``); "apple" in
-  lower case is not Apple;
-* bare symbols count when they are not ambiguous and have two letters or more (``NVDA``);
-* an ambiguous symbol in parentheses counts right after a name of its company: ``AT&T (T)``,
-  ``Meta’s (META)``;
-* an ambiguous name (``Apple``, ``Oracle``, ``Meta``) counts when a corporate suffix follows
-  (``Apple Inc.``) or when the same article names the company unambiguously elsewhere.
+  lower case is not Apple. A name does not count inside a longer word (``Clark-Gartner``,
+  the ``3M`` of ``$56.3M``), inside a fund's, trust's or index's name (``Blackstone
+  Mortgage Trust``, ``Nasdaq Composite``), or after a lone capitalised word or a title that
+  makes it a person's or another company's name (``CEO Dennis Woodside``, ``Mr. Cooper``,
+  ``People's Bank of China``);
+* a bare symbol counts when it has three characters or more, is neither an ordinary word
+  nor a common acronym, and does not start another name (``NVDA`` counts; ``ET``, ``PM``,
+  ``CEO``, ``USB`` need evidence; ``LPL Financial`` is not LG Display's ``LPL``);
+* a ``(CODE)`` counts when it is a symbol and follows no other company's name (``Hero
+  MotoCorp (HMC)`` is not Honda); an ambiguous one (``(T)``, ``(IT)``) only right after a
+  name of its company: ``AT&T (T)``, ``Meta’s (META)``;
+* names that are ordinary words (``Apple``, ``Oracle``, ``Meta``, ``3M``), and single words
+  or symbols the same article also writes in lower case (``Visa`` next to "visa"), need
+  evidence: a corporate suffix (``Apple Inc.``), a possessive (``Apple's``), a company word
+  around them (``Apple CEO``, ``Target shares``, ``Shell said``, ``shares of Oracle``,
+  ``Hertz Global Holdings``), a place in a list next to a company named with evidence
+  (``Microsoft and Apple``), or the same company named with evidence anywhere in the
+  article. Names spelled like acronyms (``Q2``, ``MSCI``) take only a corporate suffix or
+  markup as evidence.
+
+Each company found records its places, count and forms, and a role (:func:`ticker_role`).
+An excerpt that the body contains word for word is not read twice.
+:func:`find_unknown_symbols` lists the markup that names no company of the dictionary.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from searchsvc.articles import Article
 from searchsvc.entities import Company, TickerMention
-from searchsvc.entities.dictionary import CompanyDictionary, Surface
-from searchsvc.entities.patterns import CORPORATE_SUFFIX, prefixed_symbols
+from searchsvc.entities.dictionary import CompanyDictionary, normalize_symbol
+from searchsvc.entities.patterns import (
+    CAPITAL_WORD_BEFORE,
+    COMMON_ACRONYMS,
+    CONTEXT_AFTER,
+    CONTEXT_BEFORE,
+    CORPORATE_SUFFIX,
+    DEMONYMS,
+    EXCHANGE_SUFFIXES,
+    GENERIC_FIRST_WORDS,
+    LIST_GAP,
+    LISTING_CODE,
+    LISTING_HEAD,
+    LISTING_SUFFIX,
+    NAME_CONTINUES,
+    NOT_A_NAME,
+    OTHER_ENTITY,
+    POSSESSIVE,
+    PROPER_WORD_BEFORE,
+    QUANTITY,
+    TITLE_WORD_AFTER,
+    mention_pattern,
+    prefixed_symbols,
+)
 
 _BLOCKED_BEFORE = frozenset("_&$")
+_NUMBER_BEFORE = frozenset(".,~+-\u2013/$\u20ac\u00a3\u00a5#")  # "$56.3M", "~3M", "2-3M"
 _NAME_TO_PAREN = re.compile(r"(?:['\u2019]s)?[ \t]*")  # "Meta (META)", "Meta’s (META)"
+_TITLE_WORD = re.compile(r"[A-Z][a-z]+")  # "Visa", "Target": also ordinary words in lower case
+# Up to four capitalised words right before "(CODE)": "Hero MotoCorp (HMC)", "Lixte’s (LIXT)".
+_NAME_BEFORE = re.compile(
+    r"(?:[A-Z][\w&.'\u2019\-]*[ \t]+){0,3}[A-Z][\w&.'\u2019\-]*(?:['\u2019]s)?[ \t]*\Z"
+)
+_NAME_WORD = re.compile(r"[^\W\d_]{3,}")
+_FORM_WORDS = frozenset(
+    "inc corp corporation company ltd limited plc group holdings class the".split()
+)
+
+PRIMARY_MIN_COUNT = 3  # mentions, and
+PRIMARY_MIN_SHARE = 0.3  # share of all company mentions in the article
 
 
-def _joined(prev: str) -> bool:
-    """Whether a match starting after ``prev`` would be the inside of a longer word."""
-    return prev.isalnum() or prev in _BLOCKED_BEFORE
+def _joined(text: str, start: int) -> bool:
+    """Whether a match at ``start`` would be the inside of a longer word or number."""
+    if not start:
+        return False
+    prev = text[start - 1]
+    if prev.isalnum() or prev in _BLOCKED_BEFORE:
+        return True
+    if prev == "-" and start >= 2 and text[start - 2].isalpha():
+        return True  # the second half of a hyphenated word: "Clark-Gartner"
+    return text[start].isdigit() and prev in _NUMBER_BEFORE
+
+
+def _proper_word_before(text: str, start: int, end: int, companies: CompanyDictionary) -> bool:
+    """Whether a lone capitalised word or an honorific before a name makes it another name.
+
+    Not a nationality ("Chinese Alibaba"), a company ("Google DeepMind"), nor a word of a
+    Title Case heading ("to Hold GameStop Stock"): the word after the name is capitalised.
+    A name starting with a generic word ("Bank of China") is part of a longer name after
+    any capitalised word ("People's Bank of China").
+    """
+    if text[start:end].split(" ", 1)[0] in GENERIC_FIRST_WORDS:
+        generic = CAPITAL_WORD_BEFORE.search(text, max(0, start - 40), start)
+        if generic and _names_another(generic["word"], companies):
+            return True  # "People's Bank of China", "Portland General Electric"
+    m = PROPER_WORD_BEFORE.search(text, max(0, start - 40), start)
+    if m is None or m["word"] is None:
+        return m is not None
+    return _names_another(m["word"], companies) and TITLE_WORD_AFTER.match(text, end) is None
+
+
+def _names_another(word: str, companies: CompanyDictionary) -> bool:
+    """Whether a capitalised word before a name can start another name."""
+    return not (word in DEMONYMS or word in NOT_A_NAME or word in companies.surfaces)
+
+
+def _other_name_before(text: str, start: int, company: Company) -> bool:
+    """Whether "(CODE)" follows a capitalised name sharing no word with ``company``'s names.
+
+    "Hero MotoCorp (HMC)" is Hero's ticker, not Honda's; "Taiwan Semi (TSM)" shares
+    "Taiwan" with Taiwan Semiconductor Manufacturing and counts.
+    """
+    m = _NAME_BEFORE.search(text, max(0, start - 60), start)
+    if m is None:
+        return False
+    written = {w.lower() for w in _NAME_WORD.findall(m.group())} - _FORM_WORDS
+    if not written:
+        return False
+    names = " ".join((company.name, *company.aliases)).lower()
+    return not any(word in names for word in written)
+
+
+@dataclass(frozen=True)
+class _Literal:
+    """How one literal of the dictionary may name one company."""
+
+    company: Company
+    name: bool  # an alias or former name (else a symbol or listing)
+    weak: bool  # needs evidence whatever the article says
+    lower: str  # when the article has this lower-case word, it needs evidence too ("" never)
+    soft: bool  # context, a possessive or a list is evidence enough (not for "Q2", "MSCI")
+
+
+@lru_cache(maxsize=4)
+def _literals(companies: CompanyDictionary) -> dict[str, tuple[_Literal, ...]]:
+    """The dictionary's literals with their evidence needs, built once per dictionary."""
+    table: dict[str, tuple[_Literal, ...]] = {}
+    for text, surfaces in companies.surfaces.items():
+        plain = text.replace("\u2019", "'")
+        entries = []
+        for company, ambiguous in surfaces:
+            former = {old.name for old in getattr(company, "former", ()) if old.name}
+            acronym = text in COMMON_ACRONYMS
+            if plain in company.aliases or plain in former:
+                weak = ambiguous or acronym or QUANTITY.fullmatch(text) is not None
+                lower = text.lower() if _TITLE_WORD.fullmatch(text) else ""
+                entries.append(_Literal(company, True, weak, lower, not acronym))
+            else:
+                weak = ambiguous or acronym or len(text) <= 2
+                lower = text.lower() if text.isalpha() else ""
+                entries.append(_Literal(company, False, weak, lower, False))
+        table[text] = tuple(entries)
+    return table
+
+
+@dataclass
+class _Hit:
+    symbol: str
+    place: str
+    form: str
+    strong: bool
+
+
+@dataclass
+class _Span:
+    """One match in one text, for the list rule."""
+
+    start: int
+    end: int
+    hits: list[_Hit]
+    promotable: bool  # a name of one company that needs evidence
+
+    @property
+    def strong(self) -> bool:
+        return any(hit.strong for hit in self.hits)
 
 
 @dataclass
@@ -37,31 +192,49 @@ class _Scan:
     """Hits gathered over one article; strong hits are evidence for weak ones."""
 
     companies: CompanyDictionary
-    strong: set[str] = field(default_factory=set)
-    hits: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # symbol -> (place, form)
+    prose: str  # title, excerpt and body (not tags or keywords), for the lower-case rule
+    literals: dict[str, tuple[_Literal, ...]]
+    hits: dict[str, list[_Hit]] = field(default_factory=dict)
     known: dict[str, Company] = field(default_factory=dict)
+    tagged: set[str] = field(default_factory=set)  # named in tags or keywords
+    lower_seen: dict[str, bool] = field(default_factory=dict)
 
-    def hit(self, company: Company, place: str, form: str, strong: bool) -> None:
+    def hit(self, company: Company, place: str, form: str, strong: bool) -> _Hit:
         self.known[company.symbol] = company
-        self.hits.setdefault(company.symbol, []).append((place, form))
-        if strong:
-            self.strong.add(company.symbol)
+        found = _Hit(company.symbol, place, form, strong)
+        self.hits.setdefault(company.symbol, []).append(found)
+        return found
 
-    def symbol(self, code: str, place: str, form: str) -> Company | None:
+    def written_lower(self, word: str) -> bool:
+        """Whether the article writes ``word`` (lower case) as a word of its own."""
+        seen = self.lower_seen.get(word)
+        if seen is None:
+            pattern = r"(?<![\w\-])" + re.escape(word) + r"(?![\w\-])"
+            seen = self.lower_seen[word] = re.search(pattern, self.prose) is not None
+        return seen
+
+    def symbol(self, code: str, place: str, form: str) -> _Hit | None:
         company = self.companies.lookup(code)
-        if company is not None:
-            self.hit(company, place, form, True)
-        return company
+        return None if company is None else self.hit(company, place, form, True)
 
-    def feed(self, text: str, place: str) -> None:
+    def feed(self, text: str, place: str, tagged: bool = False) -> None:
         """Scan one text (a title, an excerpt, a tag, a body)."""
         last_end = -1  # where the last name ended, and the companies it named
         last_names: tuple[str, ...] = ()
-        surfaces = self.companies.surfaces
+        spans: list[_Span] = []
         for m in self.companies.article_pattern.finditer(text):
             start, found = m.start(), m.group()
             first = found[0]
-            if first == "(":
+            hits: list[_Hit] = []
+            if ":" in found:  # "NYSE: BABA", "(AU:BHP)"
+                if first != "(" and _joined(text, start):
+                    continue
+                exchange, _, code = found.strip("()").partition(":")
+                for candidate in prefixed_symbols(exchange, code.strip()):
+                    if hit := self.symbol(candidate, place, found):
+                        hits.append(hit)
+                        break
+            elif first == "(":
                 code = found[1:-1]
                 company = self.companies.lookup(code)
                 if company is None:
@@ -69,57 +242,253 @@ class _Scan:
                 after_name = company.symbol in last_names and _NAME_TO_PAREN.fullmatch(
                     text, last_end, start
                 )
-                if after_name or not self.companies.needs_context(code):
-                    self.hit(company, place, code, True)
-                continue
-            if start and _joined(text[start - 1]):
-                continue
-            if first == "$":
-                self.symbol(found[1:], place, found)
-            elif ":" in found:
-                exchange, _, code = found.partition(":")
-                for candidate in prefixed_symbols(exchange, code.strip()):
-                    if self.symbol(candidate, place, found):
-                        break
+                plain = not (len(code) < 2 or code in company.ambiguous or code in COMMON_ACRONYMS)
+                if after_name or (plain and not _other_name_before(text, start, company)):
+                    hits.append(self.hit(company, place, code, True))
+            elif first == "$":
+                if _joined(text, start):
+                    continue
+                if hit := self.symbol(found[1:], place, found):
+                    hits.append(hit)
             else:
-                entries: tuple[Surface, ...] = surfaces.get(found, ())
-                end = m.end()
-                suffix = CORPORATE_SUFFIX.match(text, end)
-                if suffix:
-                    end = suffix.end()
-                    if any(s.ambiguous for s in entries):
-                        found = text[start:end]
-                for company, ambiguous in entries:
-                    self.hit(company, place, found, not ambiguous or suffix is not None)
-                last_end, last_names = end, tuple(s.company.symbol for s in entries)
+                if _joined(text, start):
+                    continue
+                span = self.literal(text, place, m)
+                if span is not None:
+                    spans.append(span)
+                    last_end, last_names = span.end, tuple(h.symbol for h in span.hits)
+                continue
+            if hits:
+                spans.append(_Span(start, m.end(), hits, False))
+        if tagged:
+            self.tagged.update(hit.symbol for span in spans for hit in span.hits)
+        _promote_lists(text, spans)
+
+    def literal(self, text: str, place: str, m: re.Match[str]) -> _Span | None:
+        """A name, alias or symbol of the dictionary as written; None when it does not count."""
+        start, end, found = m.start(), m.end(), m.group()
+        entries = self.literals.get(found, ())
+        suffix = CORPORATE_SUFFIX.match(text, end)
+        if suffix is None and OTHER_ENTITY.match(text, end):
+            return None  # "Blackstone Mortgage Trust", "Nasdaq Composite"
+        if any(e.name for e in entries):
+            if place != "title" and _proper_word_before(text, start, end, self.companies):
+                return None  # "CEO Dennis Woodside", "Portland General Electric"
+        elif NAME_CONTINUES.match(text, end):
+            return None  # "LPL Financial": a symbol starting another company's name
+        context = (
+            POSSESSIVE.match(text, end) is not None
+            or CONTEXT_AFTER.match(text, end) is not None
+            or CONTEXT_BEFORE.search(text, max(0, start - 30), start) is not None
+        )
+        if suffix:
+            end = suffix.end()
+            if any(e.weak for e in entries):
+                found = text[start:end]
+        hits = []
+        promotable = False
+        for e in entries:
+            weak = e.weak or bool(e.lower and self.written_lower(e.lower))
+            soft = e.soft and context and len(entries) == 1
+            evidence = e.name and (suffix is not None or soft)
+            hits.append(self.hit(e.company, place, found, not weak or evidence))
+            promotable |= e.soft and e.name and weak and not evidence and len(entries) == 1
+        return _Span(start, end, hits, promotable)
 
     def mentions(self) -> tuple[TickerMention, ...]:
-        """Mentions with enough evidence, most mentioned first."""
+        """Mentions with enough evidence, most mentioned first, each with its role."""
         result = []
-        for symbol in self.strong:
-            hits = self.hits[symbol]
+        for symbol, hits in self.hits.items():
+            if not any(hit.strong for hit in hits):
+                continue
             company = self.known[symbol]
             result.append(
                 TickerMention(
                     symbol=symbol,
                     name=company.name,
-                    places=frozenset(place for place, _ in hits),
+                    places=frozenset(hit.place for hit in hits),
                     count=len(hits),
-                    matched=tuple(dict.fromkeys(form for _, form in hits)),
+                    matched=tuple(dict.fromkeys(hit.form for hit in hits)),
                 )
             )
+        total = sum(mention.count for mention in result)
+        result = [
+            replace(m, role=ticker_role(m, total, tagged=m.symbol in self.tagged)) for m in result
+        ]
         result.sort(key=lambda t: (-t.count, t.symbol))
         return tuple(result)
 
 
+def _promote_lists(text: str, spans: list[_Span]) -> None:
+    """A name that needs evidence counts in a list next to one with evidence.
+
+    "Apple, Microsoft and Meta": Microsoft has evidence, so Meta has, so Apple has.
+    """
+    changed = True
+    while changed:
+        changed = False
+        for i, span in enumerate(spans):
+            if not span.promotable or span.strong:
+                continue
+            before = spans[i - 1] if i else None
+            after = spans[i + 1] if i + 1 < len(spans) else None
+            if (before and before.strong and LIST_GAP.fullmatch(text, before.end, span.start)) or (
+                after and after.strong and LIST_GAP.fullmatch(text, span.end, after.start)
+            ):
+                for hit in span.hits:
+                    hit.strong = True
+                changed = True
+
+
+def ticker_role(mention: TickerMention, article_total: int, *, tagged: bool = False) -> str:
+    """``"primary"`` when the article is about the company, else ``"mentioned"``.
+
+    Primary: named in the title, or in the tags or keywords (``tagged``), or at least
+    :data:`PRIMARY_MIN_COUNT` times and at least :data:`PRIMARY_MIN_SHARE` of the
+    ``article_total`` mentions of all companies in the article (one subject, or two in a
+    merger story; not one of forty names in an earnings calendar).
+    """
+    if "title" in mention.places or tagged:
+        return "primary"
+    share = mention.count / article_total if article_total else 0.0
+    if mention.count >= PRIMARY_MIN_COUNT and share >= PRIMARY_MIN_SHARE:
+        return "primary"
+    return "mentioned"
+
+
+def _texts(article: Article) -> list[tuple[str, str, bool]]:
+    """(text, place, tagged) of an article, title first.
+
+    An excerpt the body contains word for word (the first paragraph, when the frontmatter
+    has none) is left out: it would count the same mentions twice.
+    """
+    excerpt = article.excerpt if article.excerpt not in article.body_text else ""
+    return [
+        (article.title, "title", False),
+        (excerpt, "frontmatter", False),
+        *((tag, "frontmatter", True) for tag in (*article.tags, *article.keywords)),
+        (article.body_text, "body", False),
+    ]
+
+
 def extract_tickers(article: Article, companies: CompanyDictionary) -> tuple[TickerMention, ...]:
     """Companies mentioned in the title, excerpt, tags, keywords and body of ``article``."""
-    scan = _Scan(companies)
-    scan.feed(article.title, "title")
-    for text in (article.excerpt, *article.tags, *article.keywords):
-        scan.feed(text, "frontmatter")
-    scan.feed(article.body_text, "body")
+    texts = _texts(article)
+    prose = "\n".join((article.title, article.excerpt, article.body_text))  # keywords: lower case
+    scan = _Scan(companies, prose, _literals(companies))
+    for text, place, tagged in texts:
+        scan.feed(text, place, tagged)
     return scan.mentions()
+
+
+# --- unknown symbols --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnknownSymbol:
+    """Ticker markup in one article that names no company of the dictionary."""
+
+    symbol: str  # as the dictionary would spell it: "ACME", "1234.HK", "FTAL.TA"
+    count: int  # occurrences in the article
+    forms: tuple[str, ...]  # distinct forms as written: "$ACME", "NYSE: ACME", "(ACME)"
+
+
+_MARKUP = mention_pattern(())  # cashtags, "(CODE)" and exchange prefixes, no names
+_UNKNOWN_CODE = re.compile(r"[A-Z]{2,5}(?:\.[A-Z])?")  # "(ACME)", "(BRK.B)"
+_WORD = re.compile(r"[^\W\d_][\w'\u2019]*")
+_SMALL_WORDS = frozenset("of the and for de da la & in on".split())
+
+
+def _spells_acronym(code: str, words: list[str]) -> bool:
+    """Whether ``code`` abbreviates the words before it: "Gross Domestic Product (GDP)".
+
+    The code must split into prefixes of two or more successive words, the last piece from
+    the last word, small words skipped: "Osaka Exchange (OSE)" is an acronym, "Coca-Cola
+    (KO)", "Lixte (LIXT)" and "Steel Authority of India (SAIL)" are not.
+    """
+    upper = [w.upper() for w in words]
+
+    def fits(i: int, j: int, pieces: int) -> bool:
+        if j == len(upper):
+            return False
+        word = upper[j]
+        for k in range(1, min(len(word), len(code) - i) + 1):
+            if word[:k] != code[i : i + k]:
+                break
+            if i + k == len(code) and j == len(upper) - 1 and pieces >= 1:
+                return True
+            if i + k < len(code) and fits(i + k, j + 1, pieces + 1):
+                return True
+        skippable = not pieces or words[j].lower() in _SMALL_WORDS
+        return skippable and j < len(upper) - 1 and fits(i, j + 1, pieces)
+
+    return fits(0, 0, 0)
+
+
+def _paren_is_ticker(code: str, text: str, start: int) -> bool:
+    """Whether "(CODE)" at ``start`` reads as a ticker right after a company's name."""
+    if not _UNKNOWN_CODE.fullmatch(code):
+        return False
+    if not _NAME_BEFORE.search(text, max(0, start - 60), start):
+        return False
+    words = _WORD.findall(text[max(0, start - 100) : start].replace("-", " "))[-8:]
+    if len(words) >= 2 and all(w.isupper() for w in words[-3:]):
+        return False  # shouting: "OPERATING INCOME (LOSS)"
+    return not _spells_acronym(code, words)
+
+
+def find_unknown_symbols(
+    article: Article, companies: CompanyDictionary
+) -> tuple[UnknownSymbol, ...]:
+    """Cashtags, exchange-prefixed codes, listing codes and "Name (SYM)" naming no company.
+
+    Only ticker markup is read, never a bare upper-case word, so ``CEO``, ``USA`` or ``GDP``
+    in prose are not listed; common acronyms are not listed even as markup (``$USD``,
+    ``(ETF)``), nor a parenthesised code that abbreviates the words before it
+    (``Gross Domestic Product (GDP)``) or follows no capitalised name. Most frequent first.
+    """
+    counts: Counter[str] = Counter()
+    forms: dict[str, dict[str, None]] = {}
+    for text, _, _ in _texts(article):
+        for symbol, form in _unknown_markup(text, companies):
+            counts[symbol] += 1
+            forms.setdefault(symbol, {})[form] = None
+    return tuple(
+        UnknownSymbol(symbol, n, tuple(forms[symbol]))
+        for symbol, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    )
+
+
+def _unknown_markup(text: str, companies: CompanyDictionary) -> list[tuple[str, str]]:
+    """(symbol, form as written) of each piece of markup in ``text`` that no company has."""
+    found: list[tuple[str, str]] = []
+    for m in _MARKUP.finditer(text):
+        form, start = m.group(), m.start()
+        if ":" in form:  # "NYSE: ACME", "(AU:ACM)"
+            if form[0] != "(" and _joined(text, start):
+                continue
+            exchange, _, code = form.strip("()").partition(":")
+            code = code.strip()
+            candidates = prefixed_symbols(exchange, code)
+        elif form[0] == "$":
+            if _joined(text, start):
+                continue
+            code = form[1:]
+            candidates = [code]
+        else:  # "(ACME)"
+            code = form[1:-1]
+            candidates = [code] if _paren_is_ticker(code, text, start) else []
+        if candidates and code not in COMMON_ACRONYMS and code not in EXCHANGE_SUFFIXES:
+            if not any(companies.lookup(c) for c in candidates):
+                found.append((candidates[0], form))
+    for m in LISTING_SUFFIX.finditer(text):
+        head = LISTING_HEAD.search(text, max(0, m.start() - 6), m.start())
+        if head is None:
+            continue
+        form = head.group() + m.group()
+        if LISTING_CODE.fullmatch(form) and companies.lookup(form) is None:
+            found.append((normalize_symbol(form), form))
+    return found
 
 
 def find_companies(text: str, companies: CompanyDictionary) -> list[tuple[int, int, Company]]:
@@ -131,9 +500,11 @@ def find_companies(text: str, companies: CompanyDictionary) -> list[tuple[int, i
     found: list[tuple[int, int, Company]] = []
     for m in companies.query_pattern.finditer(text):
         start, end, match = m.start(), m.end(), m.group()
-        if match[0] == "(":  # a code in parentheses is read like the bare code
+        if match[0] == "(" and ":" not in match:  # "(nvda)" is read like the bare code
             start, end, match = start + 1, end - 1, match[1:-1]
-        elif start and _joined(text[start - 1]):
+        elif match[0] == "(":  # "(au:bhp)"
+            match = match[1:-1]
+        elif start and (text[start - 1].isalnum() or text[start - 1] in _BLOCKED_BEFORE):
             continue
         if match[0] == "$":
             candidates: list[Company | None] = [companies.lookup(match[1:])]
