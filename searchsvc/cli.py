@@ -121,7 +121,7 @@ def index_command(content: Path | None, index_dir: Path | None, full: bool, as_j
 @reports_errors
 def search_command(query: str, index_dir: Path | None, as_json: bool, **options: Any) -> None:
     """Search the index with the same engine as the HTTP API."""
-    from searchsvc.entities.dictionary import load_companies
+    from searchsvc.entities.dictionary import companies_for
     from searchsvc.search import SearchRequest, results_to_json, search
     from searchsvc.searcher import IndexHandle
 
@@ -131,7 +131,7 @@ def search_command(query: str, index_dir: Path | None, as_json: bool, **options:
     request = SearchRequest(q=query, **options)
     handle = IndexHandle.open(settings["INDEX_DIR"])
     try:
-        results = search(handle, request, load_companies(settings["COMPANIES_FILE"]))
+        results = search(handle, request, companies_for(settings["COMPANIES_FILE"]))
     finally:
         handle.close()
     if as_json:
@@ -145,6 +145,36 @@ def search_command(query: str, index_dir: Path | None, as_json: bool, **options:
     for rank, hit in enumerate(results.hits, start + 1):
         date = hit.doc.get("published_at") or "undated"
         click.echo(f"{rank:3}. {hit.doc['title']}  [{hit.doc['slug']}, {date}, {hit.score:.2f}]")
+
+
+@main.command("unknown-tickers")
+@index_option
+@click.option("--limit", default=50, show_default=True, help="How many symbols to list.")
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+@reports_errors
+def unknown_tickers_command(index_dir: Path | None, limit: int, as_json: bool) -> None:
+    """List ticker symbols in articles that match no known company."""
+    from dataclasses import asdict
+
+    from searchsvc.searcher import IndexHandle
+    from searchsvc.unknowns import unknown_symbols
+
+    settings = load_settings({"INDEX_DIR": index_dir})
+    handle = IndexHandle.open(settings["INDEX_DIR"])
+    try:
+        found = unknown_symbols(handle.current(), limit)
+    finally:
+        handle.close()
+    if as_json:
+        click.echo(json.dumps([asdict(u) for u in found], indent=2, ensure_ascii=False))
+        return
+    if not found:
+        click.echo("No unknown symbols: every ticker found in the articles is in the dictionary.")
+        return
+    click.echo(f"{'symbol':<12}{'articles':>9}{'mentions':>10}  examples")
+    for u in found:
+        click.echo(f"{u.symbol:<12}{u.articles:>9}{u.mentions:>10}  {', '.join(u.examples)}")
+    click.echo("Add the companies you recognise to the file named by SEARCHSVC_COMPANIES_FILE.")
 
 
 @main.command("serve")

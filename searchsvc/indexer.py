@@ -26,8 +26,8 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.writing import SegmentWriter
 
 from searchsvc.articles import ArticleError, iter_article_paths, parse_article, read_article_bytes
-from searchsvc.entities.dictionary import CompanyDictionary, load_companies
-from searchsvc.entities.tickers import extract_tickers
+from searchsvc.entities.dictionary import CompanyDictionary, companies_for
+from searchsvc.entities.tickers import extract_tickers, find_unknown_symbols
 from searchsvc.layout import (
     LAST_REPORT,
     Manifest,
@@ -127,7 +127,7 @@ def build_index(
     content_dir, index_dir = Path(content_dir), Path(index_dir)
     if not content_dir.is_dir():
         raise FileNotFoundError(f"content folder {content_dir} does not exist")
-    companies = load_companies(companies_file)
+    companies = companies_for(companies_file)
     dictionary = dictionary_fingerprint(companies)
     with writer_lock(index_dir):
         manifest = read_manifest(index_dir)
@@ -190,7 +190,12 @@ def make_documents(
         except ArticleError as exc:
             batch.errors.append(exc)
             continue
-        document = to_document(article, extract_tickers(article, companies), indexed_at)
+        document = to_document(
+            article,
+            extract_tickers(article, companies),
+            find_unknown_symbols(article, companies),
+            indexed_at,
+        )
         batch.documents.append(document)
         batch.fingerprints.append(
             Fingerprint(article.source_path, article.content_hash, article.slug)
@@ -225,7 +230,7 @@ def _index_shard(
     build_dir: str, content_dir: str, paths: list[str], indexed_at: str, companies_file: str | None
 ) -> tuple[Any, list[Fingerprint], list[ArticleError]]:
     """Worker: index some files into a new segment of the (unlocked) build index."""
-    companies = load_companies(Path(companies_file) if companies_file else None)
+    companies = companies_for(Path(companies_file) if companies_file else None)
     base = Path(content_dir)
     batch = make_documents((read_source(base / p, base) for p in paths), companies, indexed_at)
     ix = whoosh_index.open_dir(build_dir)

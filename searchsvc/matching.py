@@ -9,6 +9,7 @@ positions by Whoosh itself, only on the documents that contain all their words.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -23,6 +24,7 @@ from searchsvc.searcher import Generation
 K1 = 1.2
 B = 0.75
 MAX_PREFIX_TERMS = 64
+POSSESSIVE_END = re.compile(r"['’]s$")
 # text -> (start, end, company) spans of company names and symbols in it
 CompanyFinder = Callable[[str], list[tuple[int, int, Company]]]
 
@@ -192,8 +194,8 @@ def expand_companies(node: Node, find: CompanyFinder) -> Node:
     """Rewrite a tree so a company named any way also matches its ticker.
 
     Runs of unfielded plain words are searched for company names ("taiwan semiconductor",
-    "nvda", "9988.hk"); each run found becomes Or(the words as a phrase, Ticker(symbol)). `ticker:`
-    words are resolved to canonical symbols.
+    "nvda", "9988.hk"); each run found becomes Or(the words as a phrase, Ticker(symbol)).
+    `ticker:` words are resolved to canonical symbols.
     """
     if isinstance(node, Word | Phrase) and node.field == "ticker":
         text = node.text if isinstance(node, Word) else " ".join(node.words)
@@ -205,7 +207,7 @@ def expand_companies(node: Node, find: CompanyFinder) -> Node:
             return Or((node, Ticker((spans[0][2].symbol,), text)))
         return node
     if isinstance(node, Word) and node.field is None and not node.prefix:
-        return _expand_run([node], find)[0]
+        return _expand_run([node], find, whole_query=True)[0]
     if isinstance(node, Not):
         return Not(expand_companies(node.child, find))
     if isinstance(node, Or):
@@ -232,7 +234,19 @@ def resolve_tickers(text: str, find: CompanyFinder) -> tuple[str, ...]:
     return symbols or (text.strip().upper(),)
 
 
-def _expand_run(words: list[Word], find: CompanyFinder) -> list[Node]:
+def _names_the_company(written: str, company: Company, whole_query: bool) -> bool:
+    """Whether a name found in a query means the company.
+
+    A name that is also an ordinary word ("shell", "pool", "block", "apple") means the
+    company only when it is the whole query or written with a capital ("Shell results");
+    in "shell company" or "swimming pool" it is just a word."""
+    bare = POSSESSIVE_END.sub("", written).casefold()
+    if bare not in {a.casefold() for a in company.ambiguous}:
+        return True
+    return whole_query or written[:1].isupper()
+
+
+def _expand_run(words: list[Word], find: CompanyFinder, whole_query: bool = False) -> list[Node]:
     """Replace the words of a run that name a company with Or(words, Ticker)."""
     if not words:
         return []
@@ -247,6 +261,8 @@ def _expand_run(words: list[Word], find: CompanyFinder) -> list[Node]:
         first = next((k for k, s in enumerate(starts) if s >= start), len(words))
         last = max((k for k, s in enumerate(starts) if s < end), default=-1)
         if first > last or first < i:
+            continue
+        if not _names_the_company(text[start:end], company, whole_query):
             continue
         out.extend(words[i:first])
         covered = words[first : last + 1]

@@ -19,10 +19,11 @@ from whoosh import fields, formats
 from searchsvc.analysis import PlainWordAnalyzer, TextAnalyzer, ValuesAnalyzer, join_values
 from searchsvc.articles import Article
 from searchsvc.entities import TickerMention
+from searchsvc.entities.tickers import UnknownSymbol
 
 # Bump when the schema, an analyzer or the document mapping changes: a different version
 # on disk forces a full rebuild (see indexer.py).
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Field boosts for unfielded words: title > tags/keywords/tickers > excerpt > body.
 TEXT_FIELD_BOOSTS: dict[str, float] = {
@@ -50,7 +51,11 @@ QUERY_FIELDS: dict[str, tuple[str, ...]] = {
     "category": ("category",),
     "author": ("author",),
 }
-MAX_TICKER_WEIGHT = 10  # a symbol is indexed once per mention, up to this many
+# A ticker's weight in the index: an article about the company (role "primary") always
+# outranks one that mentions it in passing (see matching.Evaluator._ticker).
+PRIMARY_TICKER_WEIGHT = 10
+MENTIONED_TICKER_WEIGHT_MAX = 2
+MAX_UNKNOWN_WEIGHT = 100
 
 
 def _values_field(weighted: bool = False) -> fields.FieldType:
@@ -79,6 +84,8 @@ def build_schema() -> fields.Schema:
         category_value=_values_field(),
         author_value=_values_field(),
         tickers=_values_field(weighted=True),
+        # ticker-shaped symbols no company matches, weighted by mentions
+        unknown_symbols=_values_field(weighted=True),
         published=_values_field(),
         year=_values_field(),
         doc=fields.STORED(),
@@ -102,10 +109,17 @@ class Fingerprint:
         return cls(source_path, content_hash, slug)
 
 
+def ticker_weight(mention: TickerMention) -> int:
+    if mention.role == "primary":
+        return PRIMARY_TICKER_WEIGHT
+    return max(1, min(mention.count, MENTIONED_TICKER_WEIGHT_MAX))
+
+
 def ticker_to_json(mention: TickerMention) -> dict[str, Any]:
     return {
         "symbol": mention.symbol,
         "name": mention.name,
+        "role": mention.role,
         "places": sorted(mention.places),
         "count": mention.count,
         "matched": list(mention.matched),
@@ -113,7 +127,10 @@ def ticker_to_json(mention: TickerMention) -> dict[str, Any]:
 
 
 def stored_document(
-    article: Article, tickers: tuple[TickerMention, ...], indexed_at: str
+    article: Article,
+    tickers: tuple[TickerMention, ...],
+    unknown: tuple[UnknownSymbol, ...],
+    indexed_at: str,
 ) -> dict[str, Any]:
     """The stored part: everything a hit or /api/articles/<slug> shows."""
     doc = asdict(article)
@@ -121,17 +138,21 @@ def stored_document(
     for key in ("authors", "categories", "tags", "keywords"):
         doc[key] = list(doc[key])
     doc["tickers"] = [ticker_to_json(t) for t in tickers]
+    doc["unknown_symbols"] = [
+        {"symbol": u.symbol, "count": u.count, "forms": list(u.forms)} for u in unknown
+    ]
     doc["indexed_at"] = indexed_at
     return doc
 
 
 def to_document(
-    article: Article, tickers: tuple[TickerMention, ...], indexed_at: str
+    article: Article,
+    tickers: tuple[TickerMention, ...],
+    unknown: tuple[UnknownSymbol, ...],
+    indexed_at: str,
 ) -> dict[str, Any]:
     """Article + extracted fields -> the Whoosh document (a pure function)."""
-    ticker_terms = [
-        t.symbol for t in tickers for _ in range(min(max(t.count, 1), MAX_TICKER_WEIGHT))
-    ]
+    ticker_terms = [t.symbol for t in tickers for _ in range(ticker_weight(t))]
     year = article.published_at[:4] if article.published_at else ""
     spelling = "\n".join(
         (article.title, article.excerpt, *article.tags, *article.keywords, article.body_text)
@@ -152,7 +173,10 @@ def to_document(
         "category_value": join_values(article.categories),
         "author_value": join_values(article.authors),
         "tickers": join_values(ticker_terms),
+        "unknown_symbols": join_values(
+            [u.symbol for u in unknown for _ in range(min(u.count, MAX_UNKNOWN_WEIGHT))]
+        ),
         "published": article.published_at or "",
         "year": year,
-        "doc": stored_document(article, tickers, indexed_at),
+        "doc": stored_document(article, tickers, unknown, indexed_at),
     }

@@ -401,7 +401,9 @@ def hit_to_json(hit: Hit) -> dict[str, Any]:
         "categories": doc["categories"],
         "tags": doc["tags"],
         "keywords": doc["keywords"],
-        "tickers": [{"symbol": t["symbol"], "name": t["name"]} for t in doc["tickers"]],
+        "tickers": [
+            {"symbol": t["symbol"], "name": t["name"], "role": t["role"]} for t in doc["tickers"]
+        ],
         "image": doc.get("image"),
         "score": hit.score,
         "highlights": hit.highlights,

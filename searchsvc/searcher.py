@@ -25,7 +25,7 @@ from searchsvc.errors import IndexNotFound
 from searchsvc.layout import read_last_report, read_manifest
 from searchsvc.schema import FACET_FIELDS, SCHEMA_VERSION, TEXT_FIELD_BOOSTS
 
-VALUE_FIELDS = tuple(FACET_FIELDS.values()) + ("published",)
+VALUE_FIELDS = tuple(FACET_FIELDS.values()) + ("published", "unknown_symbols")
 POSTINGS_CACHE_ENTRIES = 2_000_000  # postings and positions kept per generation (~16 MB)
 POSITION_BITS = (
     20  # positions below 2**20 per field; a longer field's tail is not phrase-searchable

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
-from searchsvc.entities.dictionary import CompanyDictionary, load_companies
+from searchsvc.entities.dictionary import CompanyDictionary, companies_for
 from searchsvc.errors import IndexNotFound
 from searchsvc.search import SearchRequest, SearchResults, search
 from searchsvc.searcher import Generation, IndexHandle
@@ -22,7 +22,7 @@ class SearchService:
     def init_app(cls, app: Flask) -> None:
         """Attach a service built from app.config; the index is opened on first use."""
         handle = IndexHandle(Path(app.config["INDEX_DIR"]), app.config["REFRESH_SECONDS"])
-        companies = load_companies(app.config["COMPANIES_FILE"])
+        companies = companies_for(app.config["COMPANIES_FILE"])
         app.extensions["searchsvc"] = cls(handle, companies)
 
     def warm_up(self) -> None:

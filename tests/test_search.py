@@ -6,8 +6,10 @@ from dataclasses import replace
 
 import pytest
 
+from searchsvc.entities.dictionary import default_companies
 from searchsvc.errors import BadParameter, BadQuery
-from searchsvc.search import SearchRequest, SearchResults, search
+from searchsvc.querylang import to_text
+from searchsvc.search import SearchRequest, SearchResults, parse_query, search
 from searchsvc.searcher import IndexHandle
 
 ALL_SEEDS = 34
@@ -134,6 +136,30 @@ def test_a_company_is_highlighted_as_the_article_writes_it(seed_handle: IndexHan
     hit = hits["taiwan-semiconductor-2nm-wafer-price-increase"]
     assert "<mark>Taiwan Semiconductor</mark>" in hit.highlights["title"]
     assert "<mark>2330.TW</mark>" in hits["asian-chip-stocks-rally-new-year"].highlights["body"]
+
+
+def test_articles_about_a_company_rank_above_passing_mentions(seed_handle: IndexHandle) -> None:
+    hits = run(seed_handle, "ticker:NVDA", per_page=50).hits
+    roles = [next(t["role"] for t in h.doc["tickers"] if t["symbol"] == "NVDA") for h in hits]
+    assert "mentioned" in roles and "primary" in roles
+    assert roles == sorted(roles, key=lambda role: role != "primary")
+
+
+@pytest.mark.parametrize(
+    ("query", "expanded"),
+    [
+        ("nvidia earnings", "(nvidia OR ticker:NVDA) earnings"),
+        ("taiwan semiconductor", '"taiwan semiconductor" OR ticker:TSM'),  # a name is a phrase
+        ("apple", "apple OR ticker:AAPL"),  # an ordinary-word name alone means the company
+        ("Apple earnings", "(Apple OR ticker:AAPL) earnings"),  # so does a capital
+        ("apple pie", "apple pie"),  # otherwise it is a word
+        ("swimming pool", "swimming pool"),
+        ("shell company", "shell company"),
+    ],
+)
+def test_company_names_in_queries_also_match_their_ticker(query: str, expanded: str) -> None:
+    tree = parse_query(SearchRequest(q=query), default_companies())
+    assert to_text(tree) == expanded
 
 
 def test_ticker_field_finds_articles_that_only_name_the_company(seed_handle: IndexHandle) -> None:
