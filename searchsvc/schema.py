@@ -154,9 +154,9 @@ def to_document(
     """Article + extracted fields -> the Whoosh document (a pure function)."""
     ticker_terms = [t.symbol for t in tickers for _ in range(ticker_weight(t))]
     year = article.published_at[:4] if article.published_at else ""
-    spelling = "\n".join(
-        (article.title, article.excerpt, *article.tags, *article.keywords, article.body_text)
-    )
+    # bodies are not repeated here (a quarter of the indexing time): suggestions also
+    # draw on body terms that are words in their own right (see search._suggest)
+    spelling = "\n".join((article.title, article.excerpt, *article.tags, *article.keywords))
     fingerprint = Fingerprint(article.source_path, article.content_hash, article.slug)
     return {
         "slug": article.slug,

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from whoosh.reading import distance as damerau_distance
 
-from searchsvc.analysis import prefix_form, query_terms
+from searchsvc.analysis import prefix_form, query_terms, term_of
 from searchsvc.entities.dictionary import CompanyDictionary, default_companies
 from searchsvc.entities.tickers import find_companies
 from searchsvc.errors import BadParameter, BadQuery
@@ -358,7 +358,14 @@ def _suggest(gen: Generation, request: SearchRequest, companies: CompanyDictiona
         # Levenshtein here counts a swap of two letters as two edits, hence 2 from 5 letters;
         # at distance 2 the first two letters must agree, which keeps the lookup fast
         maxdist = 1 if len(word) < 5 else 2
-        candidates = list(reader.terms_within("spelling", word, maxdist, prefix=maxdist))
+        candidates = {
+            t: gen.doc_frequency("spelling", t)
+            for t in reader.terms_within("spelling", word, maxdist, prefix=maxdist)
+        }
+        # body terms are stems; one that is its own stem is a word as written ("micron")
+        for t in reader.terms_within("body", word, maxdist, prefix=maxdist):
+            if t not in candidates and term_of(t) == t:
+                candidates[t] = gen.doc_frequency("body", t)
         if not candidates:
             continue
         best = min(
@@ -366,7 +373,7 @@ def _suggest(gen: Generation, request: SearchRequest, companies: CompanyDictiona
             # closest, then most used, then sharing more of the start (typos come later)
             key=lambda t: (
                 damerau_distance(word, t),
-                -gen.doc_frequency("spelling", t),
+                -candidates[t],
                 -len(os.path.commonprefix([word, t])),
                 t,
             ),
