@@ -324,24 +324,6 @@ def test_listings_resolve(written: str, symbol: str, companies: CompanyDictionar
     assert company is not None and company.symbol == symbol
 
 
-SEED_NAMES = {
-    # a name as the seed articles write it (corporate suffix dropped) -> canonical symbol
-    "NVIDIA": "NVDA", "Apple": "AAPL", "Microsoft": "MSFT", "Alphabet": "GOOGL",
-    "Google": "GOOGL", "Amazon": "AMZN", "Meta Platforms": "META", "Tesla": "TSLA",
-    "AMD": "AMD", "Intel": "INTC", "Broadcom": "AVGO", "Oracle": "ORCL", "AT&T": "T",
-    "Berkshire Hathaway": "BRK.B", "JPMorgan Chase": "JPM", "Palantir": "PLTR",
-    "Alibaba": "BABA", "Tencent": "TCEHY", "BYD": "BYDDY", "Xiaomi": "XIACY", "TSMC": "TSM",
-    "Foxconn": "2317.TW", "Hon Hai": "2317.TW", "Samsung Electronics": "005930.KS",
-    "SK Hynix": "000660.KS", "Toyota": "TM", "Sony": "SONY", "SoftBank": "SFTBY",
-    "ASML": "ASML", "SAP": "SAP", "Nestlé": "NSRGY", "LVMH": "LVMUY", "Siemens": "SIEGY",
-}  # fmt: skip
-
-
-@pytest.mark.parametrize(("name", "symbol"), SEED_NAMES.items())
-def test_seed_names_are_known(name: str, symbol: str, companies: CompanyDictionary) -> None:
-    assert symbols_of(name, companies) == {symbol}
-
-
 _MARKUP = re.compile(
     r"\$(?P<cashtag>[A-Z][A-Z.]*[A-Z])|\b(?P<listing>\d{4,6}\.[A-Z]{1,2}|BRK\.[AB])\b"
     r"|\b(?P<exchange>NYSE|NASDAQ|Nasdaq|HKEX|TSE|KRX)[ \t]*:[ \t]*(?P<code>[A-Z0-9]+)"
