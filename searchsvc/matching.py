@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -33,14 +33,6 @@ CompanyFinder = Callable[[str], list[tuple[int, int, Company]]]
 class Matched:
     mask: np.ndarray  # bool per docnum
     scores: np.ndarray  # float32 per docnum
-
-
-@dataclass
-class Evaluation:
-    """A node's result plus the terms that can be highlighted."""
-
-    matched: Matched
-    highlight_terms: set[str] = field(default_factory=set)
 
 
 def bm25(
