@@ -265,7 +265,8 @@ def _full_build(
     if workers == 1:
         results = [_index_shard(*args, shards[0], started_at, extra)]
     else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context()) as pool:
+        context = _worker_context(companies_file)
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             futures = [pool.submit(_index_shard, *args, s, started_at, extra) for s in shards]
             results = [f.result() for f in futures]
     segments = [seg for seg, _, _ in results if seg is not None]
@@ -303,12 +304,13 @@ def _full_build(
     )
 
 
-def _worker_context() -> BaseContext:
+def _worker_context(companies_file: Path | None) -> BaseContext:
     """fork when this process has one thread (the CLI): workers then inherit the loaded
     modules and the compiled company patterns (~0.5 s each otherwise). spawn when there
     are threads (a server), since forking a threaded process is unsafe."""
     if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
-        _ = companies_for(None).article_pattern  # compile once, before workers copy it
+        if companies_file is None:  # the built-in dictionary is shared: compile it once
+            _ = companies_for(None).article_pattern
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context("spawn")
 
