@@ -1,8 +1,9 @@
-"""Build searchsvc/entities/companies.json from pytickersymbols and curated.json.
+"""Build searchsvc/entities/companies.json from pytickersymbols, the SEC list and curated.json.
 
     python scripts/build_companies.py            # write companies.json, print a summary
     python scripts/build_companies.py --check    # exit 1 when companies.json is not up to date
     python scripts/build_companies.py --update-words /usr/share/dict
+    python scripts/build_companies.py --update-sec company_tickers.parquet
 
 pytickersymbols (a dev dependency, pinned in pyproject.toml) carries the members of 20
 indices: S&P 500/100/600, Nasdaq-100, Dow, Nikkei 225 and European indices. Each of its
@@ -10,7 +11,10 @@ companies becomes an entry: a canonical symbol, the exchange of that listing, ot
 listings, a display name and aliases derived from the legal name. ``curated.json`` (next to
 companies.json) is the hand-made layer: entries that replace generated ones (matched by any
 shared symbol) or add companies pytickersymbols lacks (Hong Kong, mainland China, Taiwan,
-Korea, India, ADRs), plus the word lists that decide ambiguity. See scripts/README.md.
+Korea, India, ADRs), plus the word lists that decide ambiguity. ``scripts/sec_tickers.tsv``
+adds the rest of the US market: every NYSE, Nasdaq and Cboe company in the SEC's list of
+registrants' tickers that the two others lack (small and mid caps outside the indices). See
+scripts/README.md.
 
 Ambiguity is decided reproducibly from committed files: ``scripts/words.txt`` holds the
 entries of Debian's wamerican(-large) word lists that collide with a generated alias or symbol
@@ -44,6 +48,7 @@ ENTITIES = ROOT / "searchsvc" / "entities"
 CURATED = ENTITIES / "curated.json"
 OUTPUT = ENTITIES / "companies.json"
 WORDS = Path(__file__).resolve().parent / "words.txt"
+SEC = Path(__file__).resolve().parent / "sec_tickers.tsv"
 KEY_ORDER = ("symbol", "name", "exchange", "aliases", "listings", "ambiguous", "former")
 
 # --- listings: exchanges and suffixes ---------------------------------------------------------
@@ -407,6 +412,148 @@ def region(symbol: str, listings: Iterable[str]) -> str:
     return "United States"
 
 
+# --- the SEC's list of registrants' tickers --------------------------------------------------
+
+# sec_tickers.tsv is a subset of the SEC's "company_tickers_exchange" list (public domain) as
+# edgartools ships it (edgar/reference/data/company_tickers.parquet, MIT): the rows of the
+# exchanges below, in the SEC's order (largest companies first, a company's main ticker first).
+SEC_EXCHANGES = {"NYSE": "NYSE", "Nasdaq": "NASDAQ", "CBOE": "Cboe"}
+# Blank-cheque companies have a name and a ticker but nothing a reader would search for.
+_SPAC = re.compile(r"\b(?:Acquisition|Merger)s?\b|\bSPAC\b", re.IGNORECASE)
+_SEC_STATE = re.compile(r"\s*[/\\][A-Z]{2,3}[/\\]?\s*$")  # "Ferguson Enterprises Inc. /DE/"
+_SEC_CLASS = re.compile(r"([A-Z]{1,5})-([A-C])")  # "BRK-B": a share class, not a preferred
+_DERIVATIVE = re.compile(r"[A-Z]{3,4}(?:W|WS|U|R|RT)")  # a SPAC's warrants, units, rights
+_SMALL_WORDS = {"of", "and", "the", "for", "in", "on", "at", "de", "du"}
+_LEGAL_CASE = {
+    "INC": "Inc", "CORP": "Corp", "CO": "Co", "LTD": "Ltd", "PLC": "plc", "LP": "LP",
+    "LLC": "LLC", "NV": "NV", "SA": "SA", "AG": "AG", "SE": "SE", "AB": "AB", "ASA": "ASA",
+    "COS": "Cos", "HLDGS": "Holdings", "HOLDINGS": "Holdings", "INTL": "International",
+}  # fmt: skip
+
+
+@dataclass
+class SecCompany:
+    """One SEC registrant: its name as filed, the exchange and tickers of its shares."""
+
+    cik: str
+    name: str
+    exchange: str
+    tickers: list[str] = field(default_factory=list)
+
+
+def read_sec(path: Path = SEC) -> list[SecCompany]:
+    """The companies of sec_tickers.tsv, by CIK, in the file's order; no blank cheques."""
+    companies: dict[str, SecCompany] = {}
+    for line in path.read_text("utf-8").split("\n"):
+        if not line or line.startswith("#"):
+            continue
+        cik, ticker, exchange, name = line.split("\t")
+        company = companies.setdefault(cik, SecCompany(cik, name, SEC_EXCHANGES[exchange]))
+        company.tickers.append(ticker)
+    return [c for c in companies.values() if not _SPAC.search(c.name)]
+
+
+def sec_symbols(company: SecCompany) -> list[str]:
+    """Common-share symbols: "BRK-B" as "BRK.B" and "BRK-B"; no preferreds or warrants."""
+    symbols: list[str] = []
+    for ticker in company.tickers:
+        cls = _SEC_CLASS.fullmatch(ticker)
+        if cls:
+            forms = [f"{cls.group(1)}.{cls.group(2)}", ticker]
+        elif ticker.isalpha() and not (
+            symbols and _DERIVATIVE.fullmatch(ticker) and ticker.startswith(symbols[0][:3])
+        ):
+            forms = [ticker]
+        else:
+            continue
+        symbols += [f for f in forms if f not in symbols and _valid_symbol(f)]
+    return symbols
+
+
+def sec_display_name(raw: str, words: Words) -> str:
+    """A filed name as text writes it: "MOTORCAR PARTS OF AMERICA INC" -> "Motorcar Parts
+    of America Inc"; "CNO FINANCIAL GROUP" keeps "CNO" (short and not a word)."""
+    name = raw.strip()
+    while _SEC_STATE.search(name):
+        name = _SEC_STATE.sub("", name)
+    if any(ch.islower() for w in name.split() if w.rstrip(".,").upper() not in _LEGAL_CASE
+           for ch in w):  # fmt: skip
+        return name  # written in mixed case ("CONDUENT Inc" is not)
+
+    def word_case(word: str, first: bool) -> str:
+        bare = word.rstrip(".,")
+        if bare in _LEGAL_CASE:
+            return _LEGAL_CASE[bare] + word[len(bare) :]
+        if not first and word.lower() in _SMALL_WORDS:
+            return word.lower()
+        letters = bare.replace("&", "")
+        if len(letters) <= 3 and bare.lower() not in words.ordinary:
+            return word  # an acronym: "CNO", "DMC", "RCI"
+        return "-".join(part[:1] + part[1:].lower() for part in word.split("-"))
+
+    return " ".join(word_case(w, i == 0) for i, w in enumerate(name.split()))
+
+
+def sec_entries(companies: list[SecCompany], known: set[str], first_words: set[str],
+                words: Words, notes: list[str]) -> list[Entry]:  # fmt: skip
+    """Entries for SEC companies none of whose symbols the other sources have.
+
+    These are small and mid caps, so the rules are stricter than for index members: their
+    symbols and capitalised names of three letters or fewer need evidence (they collide with
+    the acronyms of financial text: "EPS", "FDA", "CSP"), so do names of one or two ordinary
+    words ("Natural Gas", "Information Services"), and a one-word name that begins a better
+    known company's name ("Vertex" of Vertex Pharmaceuticals) is not theirs at all.
+    ``known`` holds the other sources' symbols, ``first_words`` the first words of their names.
+    """
+    entries = []
+    for company in companies:
+        symbols = sec_symbols(company)
+        if not symbols or any(s in known for s in symbols):
+            continue
+        display, aliases, shorts = name_forms(sec_display_name(company.name, words))
+        aliases += [f for f in shorts if not words.name_is_ambiguous(f)]
+        aliases = [
+            a
+            for a in aliases
+            if not (a.isupper() and words.is_word(a)) and not (" " not in a and a in first_words)
+        ]
+        entry = Entry(symbols[0], display, company.exchange, aliases, symbols[1:], set(),
+                      origin="sec")  # fmt: skip
+        entry.ambiguous = {
+            s for s in symbols if words.symbol_is_ambiguous(s) or len(s.split(".")[0]) <= 3
+        }
+        entry.ambiguous |= {
+            a
+            for a in aliases
+            if words.name_is_ambiguous(a)
+            or (a.isupper() and len(a) <= 3)
+            or (
+                len(a.split()) <= 2
+                and all(_POSSESSIVE.sub("", w).lower() in words.ordinary for w in a.split())
+            )
+        }
+        known.update(symbols)
+        entries.append(entry)
+    notes.append(f"{len(entries)} companies added from {SEC.name}")
+    return entries
+
+
+def update_sec(parquet: Path, out: Path = SEC) -> int:
+    """Rewrite sec_tickers.tsv from edgartools' company_tickers.parquet (needs pyarrow)."""
+    import pyarrow.parquet as pq  # type: ignore[import-untyped,import-not-found,unused-ignore]
+
+    rows = [r for r in pq.read_table(parquet).to_pylist() if r["exchange"] in SEC_EXCHANGES]
+    header = (
+        "# The SEC's company_tickers_exchange list (public domain), NYSE, Nasdaq and Cboe rows,\n"
+        "# as edgartools 5.62.1 ships it (edgar/reference/data/company_tickers.parquet).\n"
+        "# Columns: CIK, ticker, exchange, name as filed. Regenerate:\n"
+        "# python scripts/build_companies.py --update-sec company_tickers.parquet\n"
+    )
+    lines = ["\t".join((r["cik"], r["ticker"], r["exchange"], r["name"])) for r in rows]
+    out.write_text(header + "\n".join(lines) + "\n", encoding="utf-8")
+    return len(lines)
+
+
 # --- building --------------------------------------------------------------------------------
 
 
@@ -468,16 +615,27 @@ def generated_entries(sources: list[Source], curated: dict[str, Any], words: Wor
         entry.ambiguous = {s for s in entry.symbols() if words.symbol_is_ambiguous(s)}
         entry.ambiguous |= {a for a in aliases if words.name_is_ambiguous(a)}
         entries.append(entry)
-    # A family name ("Mitsui", "Sumitomo") begins the names of several other companies.
-    firsts: Counter[str] = Counter()
+    return entries
+
+
+def flag_family_names(entries: list[Entry]) -> None:
+    """A family name ("Mitsui", "Sumitomo") begins the names of several other companies.
+
+    SEC registrants count only against each other: "Entergy Arkansas" and "Invesco Mortgage
+    Capital" file on their own but do not make "Entergy" or "Invesco" ambiguous.
+    """
+    firsts: dict[bool, Counter[str]] = {True: Counter(), False: Counter()}
     for entry in entries:
-        firsts.update({a.split()[0] for a in entry.aliases if " " in a})
+        starts = {a.split()[0] for a in entry.aliases if " " in a}
+        firsts[True].update(starts)
+        if entry.origin != "sec":
+            firsts[False].update(starts)
     for entry in entries:
+        counts = firsts[entry.origin == "sec"]
         own = {a.split()[0] for a in entry.aliases if " " in a}
         for alias in entry.aliases:
-            if " " not in alias and firsts[alias] - (alias in own) >= 2:
+            if " " not in alias and counts[alias] - (alias in own) >= 2:
                 entry.ambiguous.add(alias)
-    return entries
 
 
 def curated_entries(curated: dict[str, Any], words: Words) -> list[Entry]:
@@ -586,15 +744,28 @@ def apply_patches(entries: list[Entry], patches: list[dict[str, Any]]) -> None:
 
 
 def resolve_alias_conflicts(entries: list[Entry], notes: list[str]) -> list[Entry]:
-    """Names shared by companies, or equal to another company's symbol, need evidence."""
+    """Names shared by companies, or equal to another company's symbol, need evidence.
+
+    The SEC layer yields: a name an index member or a curated entry also claims is dropped
+    from the SEC company, and an SEC symbol that is such a name needs evidence itself.
+    """
     symbols = {s: e for e in entries for s in e.symbols()}
     claims: dict[str, list[Entry]] = {}
     for entry in entries:
         for alias in entry.aliases:
             claims.setdefault(alias, []).append(entry)
     for alias, claimants in claims.items():
+        firm = [c for c in claimants if c.origin != "sec"]
+        if firm and len(firm) < len(claimants):
+            for c in claimants:
+                if c.origin == "sec":
+                    c.aliases.remove(alias)
+                    c.ambiguous.discard(alias)
+            claimants[:] = firm
         owner = symbols.get(alias)
-        if owner is not None and any(c is not owner for c in claimants):
+        if owner is not None and owner.origin == "sec" and owner not in claimants:
+            owner.ambiguous.add(alias)  # bare "BYD" is BYD the carmaker, not Boyd Gaming
+        elif owner is not None and any(c is not owner for c in claimants):
             for c in claimants:
                 if c is not owner and not c.curated:
                     c.ambiguous.add(alias)
@@ -621,6 +792,15 @@ def build(curated_path: Path = CURATED, words_path: Path = WORDS) -> tuple[dict[
     notes: list[str] = []
     generated = generated_entries(sources, curated, words, notes)
     apply_patches(generated, curated.get("patches", []))
+    known = {s for e in generated for s in e.symbols()}
+    for raw in curated["companies"]:
+        known.update([raw["symbol"], *raw.get("listings", [])])
+        known.update(f["symbol"] for f in raw.get("former", []) if "symbol" in f)
+    names = [a for e in generated for a in e.aliases]
+    names += [a for raw in curated["companies"] for a in raw.get("aliases", [])]
+    first_words = {a.split()[0] for a in names if " " in a}
+    generated += sec_entries(read_sec(), known, first_words, words, notes)
+    flag_family_names(generated)
     entries = merge(generated, curated_entries(curated, words), notes)
     entries.sort(key=lambda e: e.symbol)
     data = {
@@ -674,6 +854,14 @@ def word_candidates(curated: dict[str, Any]) -> Iterator[str]:
     for entry in curated["companies"]:
         for symbol in (entry["symbol"], *entry.get("listings", [])):
             yield symbol.split(".")[0].lower()
+    no_words = Words(*(frozenset[str]() for _ in range(7)))
+    for company in read_sec():
+        for word in company.name.split():  # sec_display_name's acronym test
+            yield word.rstrip(".,").lower()
+        display, aliases, shorts = name_forms(sec_display_name(company.name, no_words))
+        for alias in aliases + shorts:
+            yield from (_POSSESSIVE.sub("", word).lower() for word in alias.split())
+        yield from (symbol.split(".")[0].lower() for symbol in sec_symbols(company))
 
 
 def update_words(folder: Path, curated_path: Path = CURATED, out: Path = WORDS) -> int:
@@ -704,8 +892,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--update-words", type=Path, metavar="DICT_DIR",
                         help="rewrite scripts/words.txt from Debian's word lists in DICT_DIR "
                         "(american-english, american-english-large), then build")  # fmt: skip
+    parser.add_argument("--update-sec", type=Path, metavar="PARQUET",
+                        help="rewrite scripts/sec_tickers.tsv from edgartools' "
+                        "company_tickers.parquet (needs pyarrow), then build")  # fmt: skip
     parser.add_argument("--quiet", action="store_true", help="no summary")
     args = parser.parse_args(argv)
+    if args.update_sec:
+        print(f"{update_sec(args.update_sec)} rows kept in {SEC}")
     if args.update_words:
         print(f"{update_words(args.update_words)} words kept in {WORDS}")
     data, report = build()

@@ -145,7 +145,7 @@ def test_site_file_with_former_names(tmp_path: Path) -> None:
         **VALID,
         "former": [
             {"name": "Roadrunner Industries", "symbol": "RRI", "until": "2019-04-01"},
-            {"symbol": "ACM", "until": "2021-01-04"},
+            {"symbol": "ACMZ", "until": "2021-01-04"},
         ],
     }
     merged = load_companies(write(tmp_path, [entry]))
@@ -153,9 +153,9 @@ def test_site_file_with_former_names(tmp_path: Path) -> None:
     assert acme is not None
     assert acme.former == (
         FormerName("Roadrunner Industries", "RRI", "2019-04-01"),
-        FormerName(None, "ACM", "2021-01-04"),
+        FormerName(None, "ACMZ", "2021-01-04"),
     )
-    for old in ("RRI", "$acm", "ACM"):
+    for old in ("RRI", "$acmz", "ACMZ"):
         assert merged.lookup(old) is acme
     assert symbols_of("Roadrunner Industries", merged) == {"ACME"}
     assert {c.symbol for c in merged.folded["roadrunner industries"]} == {"ACME"}
@@ -409,7 +409,9 @@ def test_short_forms(builder: ModuleType) -> None:
 def words(builder: ModuleType) -> Any:
     return builder.Words(
         common=frozenset({"target", "all", "key", "apple", "gap", "match"}),
-        ordinary=frozenset({"target", "all", "key", "apple", "gap", "match", "baba", "lumen"}),
+        ordinary=frozenset(
+            {"target", "all", "key", "apple", "gap", "match", "baba", "lumen", "natural", "gas"}
+        ),
         proper=frozenset({"Dover", "Sony", "Carter"}),
         brands=frozenset({"Sony"}),
         ambiguous_names=frozenset({"Nasdaq"}),
@@ -434,3 +436,91 @@ AMBIGUITY = [
 def test_ambiguity_rules(text: str, is_symbol: bool, ambiguous: bool, words: Any) -> None:
     check = words.symbol_is_ambiguous if is_symbol else words.name_is_ambiguous
     assert check(text) is ambiguous
+
+
+# --- the SEC layer ----------------------------------------------------------------------------
+
+SEC_NAMES = [
+    # name as filed -> name as text writes it
+    ("MOTORCAR PARTS OF AMERICA INC", "Motorcar Parts of America Inc"),
+    ("CNO FINANCIAL GROUP, INC.", "CNO Financial Group, Inc."),
+    ("CONDUENT Inc", "Conduent Inc"),
+    ("Ferguson Enterprises Inc. /DE/", "Ferguson Enterprises Inc."),
+    ("PROCTER & GAMBLE Co", "Procter & Gamble Co"),
+    ("SelectQuote, Inc.", "SelectQuote, Inc."),
+    ("ALL-STAR HOLDINGS", "All-Star Holdings"),
+]
+
+
+@pytest.mark.parametrize(("filed", "written"), SEC_NAMES)
+def test_sec_display_name(filed: str, written: str, builder: ModuleType, words: Any) -> None:
+    assert builder.sec_display_name(filed, words) == written
+
+
+SEC_SYMBOLS = [
+    # tickers of one registrant, SEC order -> symbols kept
+    (["BRK-B", "BRK-A"], ["BRK.B", "BRK-B", "BRK.A", "BRK-A"]),
+    (["PCG", "PCG-PD", "PCG-PE"], ["PCG"]),  # preferred shares
+    (["EURK", "EURKR", "EURKU"], ["EURK"]),  # a blank cheque's rights and units
+    (["GOOGL", "GOOG"], ["GOOGL", "GOOG"]),
+]
+
+
+@pytest.mark.parametrize(("tickers", "symbols"), SEC_SYMBOLS)
+def test_sec_symbols(tickers: list[str], symbols: list[str], builder: ModuleType) -> None:
+    company = builder.SecCompany("0000000001", "Acme Corp", "NYSE", tickers)
+    assert builder.sec_symbols(company) == symbols
+
+
+def sec_entry(builder: ModuleType, words: Any, name: str, tickers: list[str],
+              first_words: frozenset[str] = frozenset()) -> Any:  # fmt: skip
+    company = builder.SecCompany("0000000001", name, "NASDAQ", tickers)
+    entries = builder.sec_entries([company], set(), set(first_words), words, [])
+    return entries[0] if entries else None
+
+
+def test_sec_companies_the_other_sources_have_are_skipped(builder: ModuleType, words: Any) -> None:
+    company = builder.SecCompany("0001045810", "NVIDIA CORP", "NASDAQ", ["NVDA"])
+    assert builder.sec_entries([company], {"NVDA"}, set(), words, []) == []
+
+
+SEC_RULES = [
+    # name, tickers -> (aliases that need evidence, symbols that need evidence)
+    ("Frontier Group Holdings, Inc.", ["ULCC"], set(), set()),
+    ("InvenTrust Properties Corp.", ["IVT"], set(), {"IVT"}),  # three letters: an acronym?
+    ("CSP INC", ["CSPI"], {"CSP"}, set()),  # "the CSP segment"
+    ("NATURAL GAS SERVICES GROUP", ["NGS"], {"Natural Gas"}, {"NGS"}),  # ordinary words
+    ("Target Hospitality Corp.", ["TH"], set(), {"TH"}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "tickers", "names", "symbols"), SEC_RULES)
+def test_sec_ambiguity(name: str, tickers: list[str], names: set[str], symbols: set[str],
+                       builder: ModuleType, words: Any) -> None:  # fmt: skip
+    entry = sec_entry(builder, words, name, tickers)
+    assert entry.ambiguous == names | symbols
+    assert names <= set(entry.aliases)
+
+
+def test_sec_company_yields_a_better_known_first_word(builder: ModuleType, words: Any) -> None:
+    """ "Vertex" is Vertex Pharmaceuticals to a reader, not Vertex Inc."""
+    entry = sec_entry(builder, words, "Vertex, Inc.", ["VERX"], frozenset({"Vertex"}))
+    assert "Vertex" not in entry.aliases
+
+
+def test_name_may_equal_a_symbol_that_needs_evidence(tmp_path: Path) -> None:
+    """Bare "BYD" is the carmaker; Boyd Gaming's BYD counts only as "$BYD" or "NYSE: BYD"."""
+    carmaker = {"symbol": "BYDDY", "name": "BYD", "exchange": "OTC", "aliases": ["BYD"]}
+    casino = {"symbol": "BYD", "name": "Boyd Gaming", "exchange": "NYSE", "ambiguous": ["BYD"]}
+    merged = load_companies(write(tmp_path, [carmaker, casino]))
+    assert symbols_of("BYD", merged) == {"BYDDY"}
+    assert merged.lookup("BYD") is not None and merged.lookup("BYD").name == "Boyd Gaming"
+    with pytest.raises(CompanyDataError, match="list it as ambiguous"):
+        load_companies(write(tmp_path, [carmaker, {**casino, "ambiguous": []}]))
+
+
+def test_sec_snapshot_shape(builder: ModuleType) -> None:
+    companies = builder.read_sec()
+    assert len(companies) > 5000
+    assert {c.exchange for c in companies} <= {"NYSE", "NASDAQ", "Cboe"}
+    assert not [c for c in companies if "Acquisition" in c.name]

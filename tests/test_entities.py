@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,18 @@ def symbols(text: str, companies: CompanyDictionary) -> list[str]:
 # --- articles: one row per rule --------------------------------------------------------------
 
 ARTICLE_ROWS = [
+    # a photo credit names the agency, the article is not about it
+    ("Microsoft slips. jewhyte/iStock Editorial via Getty Images", ["MSFT"]),
+    ("Spotify jumps cronopios/E+ via Getty Images", ["SPOT"]),
+    ("Getty Images agreed to merge with Shutterstock", ["GETY", "SSTK"]),
+    # small and mid caps from the SEC list: by name; three-letter codes need evidence
+    ("InvenTrust Properties raised its outlook", ["IVT"]),
+    ("InvenTrust (NYSE: IVT) raised its outlook", ["IVT"]),
+    ("the IVT ratio", []),
+    ("SelectQuote and Kinsale Capital reported", ["KNSL", "SLQT"]),
+    ("the Natural Gas Services Group fleet", ["NGS"]),
+    ("natural gas prices and Natural Gas futures", []),
+    ("Vertex raised its cystic fibrosis outlook", []),  # not Vertex Inc
     # names and aliases, case-sensitive
     ("Nvidia and NVIDIA", ["NVDA"]),
     ("Nvidia's new chip", ["NVDA"]),  # possessive
@@ -528,14 +541,22 @@ def test_seekingalpha_symbols_are_found(companies: CompanyDictionary) -> None:
     if not folder.is_dir():
         pytest.skip("shared news corpus not available")
     pairs = [news_article(p) for p in sorted(folder.glob("*.md"))]
-    expected = found = 0
+    expected: Counter[bool] = Counter()  # by whether the linked symbol counts when bare
+    found: Counter[bool] = Counter()
+    assert companies.article_pattern.pattern  # compiled once per dictionary (~0.8 s), not timed
     started = time.perf_counter()
     results = [extract_tickers(a, companies) for _, a in pairs]
     per_article = (time.perf_counter() - started) / len(pairs)
     for (raw, _), mentions in zip(pairs, results, strict=True):
-        linked = {c.symbol for s in SA_SYMBOL.findall(raw) if (c := companies.lookup(s))}
-        expected += len(linked)
-        found += len(linked & {m.symbol for m in mentions})
-    assert expected > 100
-    assert found / expected >= 0.95  # misses are ambiguous symbols written bare, e.g. "META |"
+        linked = {c: s for s in SA_SYMBOL.findall(raw) if (c := companies.lookup(s))}
+        extracted = {m.symbol for m in mentions}
+        for company, symbol in linked.items():
+            plain = not companies.needs_context(symbol)
+            expected[plain] += 1
+            found[plain] += company.symbol in extracted
+    assert expected[True] > 100
+    assert found[True] / expected[True] >= 0.97
+    # Ambiguous symbols ("META |", "ES, EW", small caps' three-letter codes) need evidence
+    # the link text alone does not give; most are still found by name.
+    assert found.total() / expected.total() >= 0.9
     assert per_article < 0.002  # measured ~0.1 ms; the index build budget is 2 ms/article

@@ -305,6 +305,8 @@ def build_dictionary(companies: tuple[Company, ...], source: str) -> CompanyDict
             reason = f"alias {alias!r} is claimed by {names}; list it as ambiguous in each"
             raise CompanyDataError(source, claimants[-1].symbol, reason)
         owner = by_symbol.get(alias)
+        if owner is not None and alias in owner.ambiguous:
+            continue  # the bare symbol needs evidence, so bare text is the name ("BYD")
         for company in claimants:
             if owner is not None and owner is not company and alias not in company.ambiguous:
                 reason = f"alias {alias!r} is the symbol of {owner.symbol}; list it as ambiguous"

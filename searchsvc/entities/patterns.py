@@ -142,6 +142,9 @@ OTHER_ENTITY = re.compile(
     r"|Partners|Composite|Index|Indices|Industrial Average)\b"
     r"|(?:[ \t]+[A-Z][\w&.\-]*){1,3}?[ \t]+(?:Trusts?|REIT)\b"
 )
+# A photo credit before a name: "jewhyte/iStock Editorial via Getty Images" credits a picture,
+# it does not write about the agency.
+PHOTO_CREDIT_BEFORE = re.compile(r"\S/\S+(?:[ \t]+[A-Z]\S*){0,3}[ \t]+via[ \t]+\Z")
 # After a bare symbol, a word that makes it part of another company's name: "LPL Financial"
 # is not LG Display (LPL), "GS Prime" is Goldman's; the dictionary lists names it knows.
 NAME_CONTINUES = re.compile(

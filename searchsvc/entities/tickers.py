@@ -56,6 +56,7 @@ from searchsvc.entities.patterns import (
     NAME_CONTINUES,
     NOT_A_NAME,
     OTHER_ENTITY,
+    PHOTO_CREDIT_BEFORE,
     POSSESSIVE,
     PROPER_WORD_BEFORE,
     QUANTITY,
@@ -274,6 +275,8 @@ class _Scan:
         if any(e.name for e in entries):
             if place != "title" and _proper_word_before(text, start, end, self.companies):
                 return None  # "CEO Dennis Woodside", "Portland General Electric"
+            if PHOTO_CREDIT_BEFORE.search(text, max(0, start - 80), start):
+                return None  # "Thanmano/iStock via Getty Images": a picture's credit
         elif NAME_CONTINUES.match(text, end):
             return None  # "LPL Financial": a symbol starting another company's name
         context = (
