@@ -85,6 +85,15 @@ _FrontmatterLoader.yaml_implicit_resolvers = {
 }
 
 
+def is_article_path(relative: str) -> bool:
+    """Whether a content-relative, "/"-separated path names an article file: a .md or
+    .markdown file, no hidden file or folder on the way (the rule iter_article_paths walks by)."""
+    parts = relative.split("/")
+    return all(part and not part.startswith(".") for part in parts) and parts[-1].lower().endswith(
+        ARTICLE_SUFFIXES
+    )
+
+
 def iter_article_paths(content_dir: Path) -> list[Path]:
     """Every .md/.markdown file under content_dir, hidden files and folders skipped, sorted."""
     return _walk(content_dir)[0]

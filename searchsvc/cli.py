@@ -59,22 +59,70 @@ def main() -> None:
 @content_option
 @index_option
 @click.option("--full", is_flag=True, help="Rebuild everything instead of applying changes.")
+@click.option(
+    "--paths",
+    "paths",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Check only this file (repeat; a file that is gone is deleted from the index).",
+)
+@click.option(
+    "--since",
+    metavar="GIT_REV",
+    help="Check only the files git says changed since GIT_REV (content folder in a git work tree).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.argument("more_paths", nargs=-1, type=click.Path(path_type=Path))
 @reports_errors
-def index_command(content: Path | None, index_dir: Path | None, full: bool, as_json: bool) -> None:
-    """Index the content folder (incremental by content hash unless --full)."""
+def index_command(
+    content: Path | None,
+    index_dir: Path | None,
+    full: bool,
+    paths: tuple[Path, ...],
+    since: str | None,
+    as_json: bool,
+    more_paths: tuple[Path, ...],
+) -> None:
+    """Index the content folder (incremental by content hash unless --full).
+
+    `--paths a.md b.md` checks just those files; `--since main~1` takes them from git."""
     from searchsvc.indexer import build_index
 
     settings = load_settings({"CONTENT_DIR": content, "INDEX_DIR": index_dir})
+    if more_paths and not paths:
+        raise click.UsageError(
+            f"unexpected argument {str(more_paths[0])!r} (paths go after --paths)"
+        )
+    selected: list[Path | str] | None = None
+    if paths or since:
+        if full:
+            raise click.UsageError("--full rebuilds everything; it takes no --paths or --since")
+        root = settings["CONTENT_DIR"].resolve()
+        selected = []
+        for path in (*paths, *more_paths):  # as the shell sees them: relative to here
+            absolute = path.absolute()
+            if not absolute.resolve().is_relative_to(root):
+                raise click.UsageError(f"{path} is not inside the content folder {root}")
+            selected.append(absolute)
+        if since:
+            from searchsvc.gitchanges import changed_since
+
+            selected += changed_since(settings["CONTENT_DIR"], since)
     report = build_index(
         settings["CONTENT_DIR"],
         settings["INDEX_DIR"],
         full=full,
+        paths=selected,
         companies_file=settings["COMPANIES_FILE"],
     )
     if as_json:
         click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
         return
+    echo_report(report)
+
+
+def echo_report(report: Any) -> None:
+    """A reindex report as the index and watch commands print it."""
     kind = "full build" if report.full else "incremental"
     click.echo(
         f"{kind}: {report.added} added, {report.updated} updated, {report.deleted} deleted, "
@@ -87,6 +135,37 @@ def index_command(content: Path | None, index_dir: Path | None, full: bool, as_j
         click.echo(f"  skipped {error.path}: {error.reason}", err=True)
     for slug in report.kept_stale:
         click.echo(f"  kept the previous version of {slug!r} (its file now fails)", err=True)
+
+
+@main.command("watch")
+@content_option
+@index_option
+@click.option(
+    "--debounce",
+    type=float,
+    default=0.25,
+    show_default=True,
+    help="Seconds of quiet before a burst of changes is indexed.",
+)
+@click.option("--poll", is_flag=True, help="Poll the folder instead of using file events.")
+@reports_errors
+def watch_command(
+    content: Path | None, index_dir: Path | None, debounce: float, poll: bool
+) -> None:
+    """Follow the content folder and reindex what changes (Ctrl-C stops)."""
+    import logging
+
+    from searchsvc.watch import run_watch
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    settings = load_settings({"CONTENT_DIR": content, "INDEX_DIR": index_dir})
+    run_watch(
+        settings["CONTENT_DIR"],
+        settings["INDEX_DIR"],
+        companies_file=settings["COMPANIES_FILE"],
+        debounce=debounce,
+        poll=True if poll else None,
+    )
 
 
 @main.command("search")

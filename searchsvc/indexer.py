@@ -6,6 +6,9 @@ Incremental: the index's own `fingerprint` lexicon says which path holds which h
 slug; files whose bytes changed are re-read, vanished files are deleted, and everything
 lands in one Whoosh commit, so readers see all of a run or none of it. A changed file
 that cannot be read keeps its last good version in the index, and the report says so.
+A run may be limited to named paths (`--paths`, `--since`, the watcher, the reindex
+webhook); files that failed or lost their slug earlier are looked at again by every run,
+so any sequence of runs ends where a full build of the same files would.
 """
 
 from __future__ import annotations
@@ -27,7 +30,13 @@ from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.writing import SegmentWriter
 
-from searchsvc.articles import ArticleError, iter_article_paths, parse_article, read_article_bytes
+from searchsvc.articles import (
+    ArticleError,
+    is_article_path,
+    iter_article_paths,
+    parse_article,
+    read_article_bytes,
+)
 from searchsvc.entities.dictionary import CompanyDictionary, companies_for
 from searchsvc.entities.tickers import extract_tickers, find_unknown_symbols
 from searchsvc.layout import (
@@ -36,7 +45,9 @@ from searchsvc.layout import (
     new_build_dir,
     promote,
     read_manifest,
+    read_pending,
     write_json_atomically,
+    write_pending,
     writer_lock,
 )
 from searchsvc.schema import SCHEMA_VERSION, Fingerprint, build_schema, to_document
@@ -110,11 +121,46 @@ def read_source(path: Path, content_dir: Path) -> SourceFile:
     return SourceFile(rel, data, hashlib.sha256(data).hexdigest())
 
 
-def scan_content(content_dir: Path) -> dict[str, SourceFile]:
-    return {
-        s.source_path: s
-        for s in (read_source(p, content_dir) for p in iter_article_paths(content_dir))
-    }
+def scan_content(content_dir: Path, paths: set[str] | None = None) -> dict[str, SourceFile]:
+    """The article files of content_dir (or of those content-relative paths that exist)."""
+    if paths is None:
+        found = iter_article_paths(content_dir)
+    else:
+        found = [content_dir / p for p in sorted(paths) if _walkable_file(content_dir, p)]
+    return {s.source_path: s for s in (read_source(p, content_dir) for p in found)}
+
+
+def _walkable_file(content_dir: Path, relative: str) -> bool:
+    """Whether the folder walk would find this file: it exists and no folder on the way
+    is a symbolic link (the walk does not follow those)."""
+    path = content_dir / relative
+    folders = [content_dir / part for part in Path(relative).parents if part != Path(".")]
+    return path.is_file() and not any(folder.is_symlink() for folder in folders)
+
+
+def content_relative(paths: Iterable[str | Path], content_dir: Path) -> set[str]:
+    """Paths as the index names them ("news/a.md"): relative to content_dir, "/"-separated.
+
+    Absolute paths must lie inside content_dir; paths that cannot name an article (another
+    suffix, a hidden file, outside the folder) are dropped."""
+    if isinstance(paths, str | Path):
+        paths = [paths]  # one path, not its characters
+    root = content_dir.resolve()
+    result: set[str] = set()
+    for raw in paths:
+        path = Path(raw)
+        if path.is_absolute():
+            try:
+                path = path.resolve().relative_to(root)
+            except ValueError:
+                try:
+                    path = path.relative_to(content_dir)
+                except ValueError:
+                    continue
+        relative = path.as_posix()
+        if ".." not in path.parts and is_article_path(relative):
+            result.add(relative)
+    return result
 
 
 def build_index(
@@ -122,10 +168,15 @@ def build_index(
     index_dir: Path,
     *,
     full: bool = False,
+    paths: Iterable[str | Path] | None = None,
     companies_file: Path | None = None,
     workers: int | None = None,
 ) -> ReindexReport:
-    """Bring the index in index_dir up to date with content_dir (incremental unless full)."""
+    """Bring the index in index_dir up to date with content_dir (incremental unless full).
+
+    With ``paths`` (content-relative or absolute inside content_dir), only those files are
+    checked, plus the ones earlier runs could not index; a named path whose file is gone
+    is deleted. A full build (asked for, or needed) ignores ``paths``."""
     content_dir, index_dir = Path(content_dir), Path(index_dir)
     if not content_dir.is_dir():
         raise FileNotFoundError(f"content folder {content_dir} does not exist")
@@ -140,7 +191,11 @@ def build_index(
             )
         else:
             assert manifest is not None
-            report = _incremental(content_dir, index_dir, manifest, companies)
+            wanted = None
+            if paths is not None:
+                wanted = content_relative(paths, content_dir) | read_pending(index_dir)
+            report = _incremental(content_dir, index_dir, manifest, companies, wanted)
+        write_pending(index_dir, {e.path for e in report.errors})
         write_json_atomically(index_dir / LAST_REPORT, report.to_json())
         return report
 
@@ -337,25 +392,34 @@ def indexed_fingerprints(ix: Any) -> dict[str, Fingerprint]:
 
 
 def _incremental(
-    content_dir: Path, index_dir: Path, manifest: Manifest, companies: CompanyDictionary
+    content_dir: Path,
+    index_dir: Path,
+    manifest: Manifest,
+    companies: CompanyDictionary,
+    wanted: set[str] | None,
 ) -> ReindexReport:
+    """One incremental run over every file, or over the ``wanted`` paths only."""
     started, started_at = time.perf_counter(), now_iso()
     ix = whoosh_index.open_dir(str(index_dir / manifest.live))
     indexed = indexed_fingerprints(ix)
-    scanned = scan_content(content_dir)
+    scanned = scan_content(content_dir, wanted)
     changed = [
         s
         for p, s in scanned.items()
         if p not in indexed or indexed[p].content_hash != s.content_hash
     ]
-    gone = [fp for p, fp in indexed.items() if p not in scanned]
+    changed_paths = {s.source_path for s in changed}
+    checked = indexed.keys() if wanted is None else wanted
+    gone = [indexed[p] for p in sorted(checked) if p in indexed and p not in scanned]
     batch = make_documents(changed, companies, started_at)
     failed = {e.path for e in batch.errors}
-    # Slugs: unchanged and failed-but-indexed files keep theirs; re-decide over all claims.
+    # Slugs: unchanged, unchecked and failed-but-indexed files keep theirs; re-decide over
+    # all claims.
     kept = [
         fp
         for p, fp in indexed.items()
-        if p in scanned and (p in failed or p not in {s.source_path for s in changed})
+        if (wanted is not None and p not in wanted)
+        or (p in scanned and (p in failed or p not in changed_paths))
     ]
     losers, slug_errors = claim_slugs(kept + batch.fingerprints)
     new_by_path = {

@@ -32,6 +32,10 @@ from searchsvc.errors import IndexNotFound, ReindexRunning
 MANIFEST = "manifest.json"
 LAST_REPORT = "last_report.json"
 LOCK = "writer.lock"
+# Content paths every run looks at again, whatever it was asked to check: files that failed
+# to read or parse, and files that lost their slug to another. Either may come good when
+# another file changes, and a run over named paths would not otherwise see them.
+PENDING = "pending.json"
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,18 @@ def remove_stale_dirs(index_dir: Path, keep: str) -> None:
     for child in index_dir.iterdir():
         if child.is_dir() and child.name != keep and child.name.startswith(("live-", "build-")):
             shutil.rmtree(child, ignore_errors=True)
+
+
+def read_pending(index_dir: Path) -> set[str]:
+    try:
+        data = json.loads((index_dir / PENDING).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()
+    return {p for p in data.get("paths", []) if isinstance(p, str)}
+
+
+def write_pending(index_dir: Path, paths: set[str]) -> None:
+    write_json_atomically(index_dir / PENDING, {"paths": sorted(paths)})
 
 
 def read_last_report(index_dir: Path) -> dict[str, Any] | None:

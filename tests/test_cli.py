@@ -103,6 +103,73 @@ def test_incremental_run_counts_changes(corpus: Path, tmp_path: Path) -> None:
     assert (after["unchanged"], after["documents"]) == ("32", "34")
 
 
+def test_index_paths_checks_only_those_files(corpus: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    report(run("index", "--content", corpus, "--index", index))
+    edited = corpus / "sony-playstation-price-hike-tariffs.md"
+    edited.write_text(edited.read_text("utf-8") + "\nEdited.\n", "utf-8")
+    other = corpus / "byd-tesla-ev-price-war.md"
+    other.write_text(other.read_text("utf-8") + "\nNot named, so not seen yet.\n", "utf-8")
+    (corpus / "nvidia-h20-export-controls-china-chip-sales.md").unlink()
+    named = report(
+        run(
+            "index",
+            "--content",
+            corpus,
+            "--index",
+            index,
+            "--paths",
+            edited,
+            corpus / "nvidia-h20-export-controls-china-chip-sales.md",
+        )  # fmt: skip
+    )
+    assert (named["updated"], named["deleted"], named["unchanged"]) == ("1", "1", "0")
+    rest = report(run("index", "--content", corpus, "--index", index))
+    assert (rest["updated"], rest["deleted"]) == ("1", "0")  # the file --paths left alone
+
+
+def test_index_paths_outside_the_content_folder_is_a_usage_error(
+    corpus: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "elsewhere.md"
+    outside.write_text("---\ntitle: x\n---\n", "utf-8")
+    result = run("index", "--content", corpus, "--index", tmp_path / "ix", "--paths", outside)
+    assert result.exit_code == 2
+    assert "not inside the content folder" in result.stderr
+
+
+def git(folder: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-C", str(folder), "-c", "user.name=t", "-c", "user.email=t@example.invalid",
+         *args],
+        check=True, capture_output=True,
+    )  # fmt: skip
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_index_since_takes_the_paths_from_git(corpus: Path, tmp_path: Path) -> None:
+    git(corpus, "init", "-q")
+    git(corpus, "add", "-A")
+    git(corpus, "commit", "-q", "-m", "start")
+    index = tmp_path / "index"
+    report(run("index", "--content", corpus, "--index", index))
+    (corpus / "moved").mkdir()
+    git(corpus, "mv", "byd-tesla-ev-price-war.md", "moved/byd.md")  # a rename keeps its slug
+    edited = corpus / "sony-playstation-price-hike-tariffs.md"
+    edited.write_text(edited.read_text("utf-8") + "\nCommitted edit.\n", "utf-8")
+    git(corpus, "commit", "-q", "-am", "edit and move")
+    write_article(corpus, "untracked.md", "---\ntitle: Not Yet Committed\n---\n\nWords.\n")
+    since = report(run("index", "--content", corpus, "--index", index, "--since", "HEAD~1"))
+    assert (since["added"], since["updated"], since["deleted"]) == ("2", "1", "1")
+    assert since["unchanged"] == "0"
+
+
+def test_index_since_a_bad_revision_is_a_clear_error(corpus: Path, tmp_path: Path) -> None:
+    result = run("index", "--content", corpus, "--index", tmp_path / "ix", "--since", "nope~3")
+    assert result.exit_code == 1
+    assert "Error: --since:" in result.stderr
+
+
 def test_index_json_report(corpus: Path, tmp_path: Path) -> None:
     result = run("index", "--content", corpus, "--index", tmp_path / "index", "--json")
     assert result.exit_code == 0, result.output

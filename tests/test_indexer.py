@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from searchsvc.errors import ReindexRunning
-from searchsvc.indexer import build_index
+from searchsvc.indexer import build_index, content_relative
 from searchsvc.layout import MANIFEST, read_manifest, writer_lock
 from searchsvc.searcher import IndexHandle
 from tests.conftest import write_article
@@ -206,3 +206,81 @@ def test_parallel_build_equals_serial_build(tmp_path: Path) -> None:
 def test_missing_content_folder_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         build_index(tmp_path / "nope", tmp_path / "ix")
+
+
+# --- runs over named paths ---------------------------------------------------------------------
+
+
+def test_a_paths_run_retries_files_that_failed_before(content_dir: Path, tmp_path: Path) -> None:
+    index = tmp_path / "ix"
+    write_article(content_dir, "late.md", "---\ntitle: [unclosed\n---\n")
+    assert [e.path for e in build_index(content_dir, index, workers=1).errors] == ["late.md"]
+    write_article(content_dir, "late.md", article("late-fixed"))
+    write_article(content_dir, "other.md", article("other"))
+    report = build_index(content_dir, index, paths=["other.md"])
+    assert (report.added, report.errors) == (2, ())
+    assert_same_as_full_build(content_dir, index, tmp_path)
+
+
+def test_a_paths_run_gives_a_freed_slug_to_the_file_waiting_for_it(
+    content_dir: Path, tmp_path: Path
+) -> None:
+    index = tmp_path / "ix"
+    write_article(content_dir, "a.md", article("shared", title="First"))
+    write_article(content_dir, "b.md", article("shared", title="Second"))
+    build_index(content_dir, index, workers=1)
+    assert index_state(index)["shared"]["title"] == "First"
+    (content_dir / "a.md").unlink()
+    report = build_index(content_dir, index, paths=[content_dir / "a.md"])
+    assert (report.added, report.deleted, report.errors) == (1, 1, ())
+    assert index_state(index)["shared"]["title"] == "Second"
+    assert_same_as_full_build(content_dir, index, tmp_path)
+
+
+def test_a_paths_run_leaves_other_files_alone(content_dir: Path, tmp_path: Path) -> None:
+    index = tmp_path / "ix"
+    build_index(content_dir, index, workers=1)
+    write_article(content_dir, "one.md", article("one"))
+    write_article(content_dir, "two.md", article("two"))
+    report = build_index(content_dir, index, paths=["one.md", "not-there.md"])
+    assert (report.added, report.deleted, report.unchanged) == (1, 0, 0)
+    assert "two" not in index_state(index)
+
+
+CONTENT_RELATIVE = [
+    # path given -> as the index names it (None: dropped)
+    ("news/a.md", "news/a.md"),
+    ("{content}/news/a.md", "news/a.md"),
+    ("{content}/../elsewhere/a.md", None),
+    ("../a.md", None),
+    ("news/.draft.md", None),
+    (".hidden/a.md", None),
+    ("notes.txt", None),
+    ("b.markdown", "b.markdown"),
+]
+
+
+@pytest.mark.parametrize(("given", "named"), CONTENT_RELATIVE)
+def test_content_relative(given: str, named: str | None, tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    content.mkdir()
+    result = content_relative([given.format(content=content)], content)
+    assert result == ({named} if named else set())
+
+
+def test_a_paths_run_sees_what_the_folder_walk_sees(content_dir: Path, tmp_path: Path) -> None:
+    """A file under a symlinked folder is not walked, so naming it does not index it."""
+    index = tmp_path / "ix"
+    build_index(content_dir, index, workers=1)
+    outside = tmp_path / "outside"
+    write_article(outside, "x.md", article("linked"))
+    (content_dir / "linked").symlink_to(outside, target_is_directory=True)
+    assert build_index(content_dir, index, paths=["linked/x.md"]).added == 0
+    assert_same_as_full_build(content_dir, index, tmp_path)
+
+
+def test_one_path_may_be_given_as_a_string(content_dir: Path, tmp_path: Path) -> None:
+    index = tmp_path / "ix"
+    build_index(content_dir, index, workers=1)
+    write_article(content_dir, "one.md", article("one"))
+    assert build_index(content_dir, index, paths="one.md").added == 1
