@@ -8,7 +8,6 @@ import importlib.util
 import json
 import re
 import sys
-import time
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -22,7 +21,7 @@ from searchsvc.entities import (
     default_companies,
     load_companies,
 )
-from searchsvc.entities.dictionary import parse_companies
+from searchsvc.entities.dictionary import companies_for, parse_companies
 from searchsvc.entities.patterns import prefixed_symbols
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -292,17 +291,6 @@ def test_distinctive_symbols_count_bare(symbol: str, companies: CompanyDictionar
     assert symbols_of(symbol, companies) == {symbol}
 
 
-def test_load_time() -> None:
-    best = min(_timed(load_companies) for _ in range(3))
-    assert best < 0.3, f"load_companies() took {best:.3f} s"
-
-
-def _timed(fn: Any) -> float:
-    started = time.perf_counter()
-    fn()
-    return time.perf_counter() - started
-
-
 # --- the companies of the seed articles -------------------------------------------------------
 
 LISTINGS = [
@@ -524,3 +512,13 @@ def test_sec_snapshot_shape(builder: ModuleType) -> None:
     assert len(companies) > 5000
     assert {c.exchange for c in companies} <= {"NYSE", "NASDAQ", "Cboe"}
     assert not [c for c in companies if "Acquisition" in c.name]
+
+
+def test_a_site_dictionary_is_shared_until_its_file_changes(tmp_path: Path) -> None:
+    path = write(tmp_path, [VALID])
+    first = companies_for(path)
+    assert companies_for(path) is first
+    path.write_text(json.dumps({"companies": [{**VALID, "aliases": ["Acme Works"]}]}), "utf-8")
+    changed = companies_for(path)
+    assert changed is not first
+    assert symbols_of("Acme Works", changed) == {"ACME"}
