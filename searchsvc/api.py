@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, request
 
 from searchsvc.errors import BadParameter, IndexNotFound, NotFound
+from searchsvc.layout import read_last_report
 from searchsvc.schema import FACET_FIELDS
 from searchsvc.search import SearchRequest, results_to_json
 from searchsvc.service import service
@@ -62,11 +63,11 @@ def search() -> dict[str, Any]:
 
 @bp.get("/api/articles/<path:slug>")
 def article(slug: str) -> dict[str, Any]:
-    gen = service().generation()
-    docnum = gen.docnum_for_slug(slug)
-    if docnum is None:
-        raise NotFound(f"no article with slug {slug!r}")
-    doc = dict(gen.stored(docnum))
+    with service().lease() as gen:
+        docnum = gen.docnum_for_slug(slug)
+        if docnum is None:
+            raise NotFound(f"no article with slug {slug!r}")
+        doc = dict(gen.stored(docnum))
     doc["body_text"] = doc.pop("body")
     doc["author"] = doc["authors"][0] if doc["authors"] else None
     doc["category"] = doc["categories"][0] if doc["categories"] else None
@@ -76,14 +77,16 @@ def article(slug: str) -> dict[str, Any]:
 @bp.get("/healthz")
 def healthz() -> tuple[dict[str, Any], int]:
     try:
-        gen = service().generation()
+        with service().lease() as gen:
+            # read now: a run with nothing to change makes no new generation
+            report = read_last_report(gen.index_dir) or {}
+            return {
+                "status": "ok",
+                "documents": gen.doc_count,
+                "index_generation": gen.number,
+                "indexed_at": gen.indexed_at,
+                "last_reindex_at": report.get("finished_at"),
+                "last_reindex_errors": len(report.get("errors", [])),
+            }, 200
     except IndexNotFound as exc:
         return {"status": "unavailable", "error": exc.message}, 503
-    report = gen.last_report
-    return {
-        "status": "ok",
-        "documents": gen.doc_count,
-        "index_generation": gen.number,
-        "indexed_at": gen.indexed_at,
-        "last_reindex_errors": len(report.get("errors", [])),
-    }, 200

@@ -141,8 +141,14 @@ def search(
 ) -> SearchResults:
     """Run one search on the handle's current generation."""
     started = time.perf_counter()
-    gen = handle.current()
     companies = companies or default_companies()
+    with handle.lease() as gen:
+        return _search(gen, request, companies, started)
+
+
+def _search(
+    gen: Generation, request: SearchRequest, companies: CompanyDictionary, started: float
+) -> SearchResults:
     plan = _plan(gen, request, companies)
     final = plan.text.mask.copy()
     for mask in plan.filters.values():

@@ -13,6 +13,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -298,7 +300,10 @@ class Generation:
 
 class IndexHandle:
     """The app's one handle on the index: hands out the current Generation, refreshing it
-    when a new commit appears (checked at most every `check_interval` seconds)."""
+    when a new commit appears (checked at most every `check_interval` seconds).
+
+    Requests take a generation with :meth:`lease`; a generation that a newer one replaced is
+    closed when its last lease ends, never under a request still reading it."""
 
     def __init__(self, index_dir: Path, check_interval: float = 0.5) -> None:
         self.index_dir = Path(index_dir)
@@ -306,6 +311,41 @@ class IndexHandle:
         self._generation: Generation | None = None
         self._checked_at = 0.0
         self._lock = threading.Lock()
+        self._leases: dict[int, int] = {}  # id(generation) -> requests reading it
+        self._retired: dict[int, Generation] = {}  # replaced, closed when their leases end
+
+    @contextmanager
+    def lease(self) -> Iterator[Generation]:
+        """The current generation, kept open until the block ends."""
+        generation = self.current()
+        with self._lock:
+            self._leases[id(generation)] = self._leases.get(id(generation), 0) + 1
+        try:
+            yield generation
+        finally:
+            with self._lock:
+                key = id(generation)
+                self._leases[key] -= 1
+                if not self._leases[key]:
+                    del self._leases[key]
+                    retired = self._retired.pop(key, None)
+                    if retired is not None:
+                        retired.close()
+
+    def invalidate(self) -> None:
+        """Look for a new commit on the next request (after this process wrote one)."""
+        self._checked_at = float("-inf")
+
+    def _replace(self, generation: Generation) -> None:
+        """Make ``generation`` current; close the previous one now or at its last lease."""
+        previous = self._generation
+        self._generation = generation
+        if previous is None or previous is generation:
+            return
+        if self._leases.get(id(previous)):
+            self._retired[id(previous)] = previous
+        else:
+            previous.close()
 
     @classmethod
     def open(cls, index_dir: Path, check_interval: float = 0.5) -> IndexHandle:
@@ -321,8 +361,9 @@ class IndexHandle:
             return generation
         with self._lock:
             if self._generation is None or now - self._checked_at >= self.check_interval:
-                self._generation = self._load(self._generation)
+                self._replace(self._load(self._generation))
                 self._checked_at = now
+            assert self._generation is not None
             return self._generation
 
     def _load(self, previous: Generation | None) -> Generation:
@@ -351,3 +392,6 @@ class IndexHandle:
             if self._generation is not None:
                 self._generation.close()
                 self._generation = None
+            for retired in self._retired.values():
+                retired.close()
+            self._retired.clear()

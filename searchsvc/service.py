@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,8 +37,9 @@ class SearchService:
     def search(self, request: SearchRequest) -> SearchResults:
         return search(self.handle, request, self.companies)
 
-    def generation(self) -> Generation:
-        return self.handle.current()
+    def lease(self) -> AbstractContextManager[Generation]:
+        """The current generation for one request (see IndexHandle.lease)."""
+        return self.handle.lease()
 
 
 def service() -> SearchService:

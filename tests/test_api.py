@@ -938,6 +938,35 @@ def test_healthz(client: FlaskClient) -> None:
     assert data["documents"] == ALL_SEEDS
     assert isinstance(data["index_generation"], int) and data["index_generation"] >= 1
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", data["indexed_at"])
+    assert data["last_reindex_at"] == data["indexed_at"]
+    assert data["last_reindex_errors"] == 0
+
+
+def test_healthz_tells_the_last_run_even_without_a_new_generation(
+    content_dir: Path, tmp_path: Path
+) -> None:
+    index = tmp_path / "ix"
+    build_index(content_dir, index, workers=1)
+    client = create_app({"INDEX_DIR": index, "CONTENT_DIR": content_dir}).test_client()
+    before = client.get("/healthz").get_json()
+    write_article(content_dir, "bad.md", "---\ntitle: [unclosed\n---\n")
+    build_index(content_dir, index)  # nothing indexed: one error, no new commit
+    after = client.get("/healthz").get_json()
+    assert after["index_generation"] == before["index_generation"]
+    assert (before["last_reindex_errors"], after["last_reindex_errors"]) == (0, 1)
+
+
+def test_healthz_is_503_when_the_live_index_is_damaged(content_dir: Path, tmp_path: Path) -> None:
+    index = tmp_path / "ix"
+    build_index(content_dir, index, workers=1)
+    live = next(index.glob("live-*"))
+    for toc in live.glob("*.toc"):
+        toc.unlink()
+    response = (
+        create_app({"INDEX_DIR": index, "CONTENT_DIR": content_dir}).test_client().get("/healthz")
+    )
+    assert response.status_code == 503
+    assert "cannot open index" in response.get_json()["error"]
 
 
 @pytest.mark.parametrize("make", ["missing", "empty"])

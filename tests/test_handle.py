@@ -1,0 +1,75 @@
+"""The index handle: generations follow commits, and a replaced one closes only when the
+last request reading it is done."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from searchsvc.indexer import build_index
+from searchsvc.searcher import Generation, IndexHandle
+from tests.conftest import write_article
+
+
+def track_closes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Generation numbers in the order they are closed."""
+    closed: list[int] = []
+    original = Generation.close
+
+    def close(self: Generation) -> None:
+        closed.append(self.number)
+        original(self)
+
+    monkeypatch.setattr(Generation, "close", close)
+    return closed
+
+
+def new_commit(content: Path, index: Path, name: str) -> int:
+    write_article(content, f"{name}.md", f"---\ntitle: {name}\n---\n\nWords about {name}.\n")
+    return build_index(content, index).generation
+
+
+def test_a_leased_generation_outlives_its_replacement(
+    content_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = tmp_path / "ix"
+    first = build_index(content_dir, index, workers=1).generation
+    closed = track_closes(monkeypatch)
+    handle = IndexHandle.open(index, check_interval=3600)
+    with handle.lease() as old:
+        assert old.number == first
+        second = new_commit(content_dir, index, "fresh")
+        handle.invalidate()
+        with handle.lease() as new:
+            assert new.number == second
+        assert closed == []  # the first request is still reading
+        assert old.docnum_for_slug("fresh") is None and old.doc_count > 0
+    assert closed == [first]
+    handle.close()
+    assert closed == [first, second]
+
+
+def test_an_unleased_generation_closes_when_replaced(
+    content_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = tmp_path / "ix"
+    first = build_index(content_dir, index, workers=1).generation
+    closed = track_closes(monkeypatch)
+    handle = IndexHandle.open(index, check_interval=3600)
+    new_commit(content_dir, index, "fresh")
+    assert handle.current().number == first  # checked at most every check_interval
+    handle.invalidate()
+    assert handle.current().number > first
+    assert closed == [first]
+    handle.close()
+
+
+def test_a_run_without_changes_keeps_the_generation(content_dir: Path, tmp_path: Path) -> None:
+    index = tmp_path / "ix"
+    build_index(content_dir, index, workers=1)
+    handle = IndexHandle.open(index, check_interval=0)
+    before = handle.current()
+    build_index(content_dir, index)
+    assert handle.current() is before
+    handle.close()
