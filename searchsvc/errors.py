@@ -25,6 +25,10 @@ class SearchsvcError(Exception):
     def to_json(self) -> dict[str, Any]:
         return {"error": {"code": self.code, "message": self.message}}
 
+    def http_headers(self) -> dict[str, str]:
+        """Extra HTTP response headers (a 401 names its auth scheme)."""
+        return {}
+
 
 class BadParameter(SearchsvcError):
     code = "bad_parameter"
@@ -39,6 +43,23 @@ class BadQuery(SearchsvcError):
 class NotFound(SearchsvcError):
     code = "not_found"
     status = 404
+
+
+class AdminDisabled(NotFound):
+    code = "admin_disabled"
+    hint = "set SEARCHSVC_ADMIN_TOKEN to enable the /admin/ endpoints"
+
+
+class Unauthorized(SearchsvcError):
+    code = "unauthorized"
+    status = 401
+
+    def __init__(self, message: str, *, challenge: str) -> None:
+        super().__init__(message)
+        self.challenge = challenge
+
+    def http_headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": self.challenge}
 
 
 class ReindexRunning(SearchsvcError):
@@ -77,8 +98,8 @@ def init_app(app: Any) -> None:
             raise RequestEntityTooLarge()
 
     @app.errorhandler(SearchsvcError)
-    def _ours(exc: SearchsvcError) -> tuple[dict[str, Any], int]:
-        return exc.to_json(), exc.status
+    def _ours(exc: SearchsvcError) -> tuple[dict[str, Any], int, dict[str, str]]:
+        return exc.to_json(), exc.status, exc.http_headers()
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> tuple[dict[str, Any], int, dict[str, str]]:
