@@ -46,6 +46,7 @@ from searchsvc.layout import (
     promote,
     read_manifest,
     read_pending,
+    remove_leftovers,
     write_json_atomically,
     write_pending,
     writer_lock,
@@ -184,6 +185,7 @@ def build_index(
     dictionary = dictionary_fingerprint(companies)
     with writer_lock(index_dir):
         manifest = read_manifest(index_dir)
+        clean_up_after_crashes(index_dir, manifest)
         reason = full_build_reason(full, manifest, dictionary)
         if reason is not None:
             report = _full_build(
@@ -198,6 +200,12 @@ def build_index(
         write_pending(index_dir, {e.path for e in report.errors})
         write_json_atomically(index_dir / LAST_REPORT, report.to_json())
         return report
+
+
+def clean_up_after_crashes(index_dir: Path, manifest: Manifest | None) -> None:
+    """What a killed run leaves behind: a half-built index, a half-written JSON file."""
+    if manifest is not None:
+        remove_leftovers(index_dir, keep=manifest.live)
 
 
 def dictionary_fingerprint(companies: CompanyDictionary) -> str:
@@ -425,8 +433,12 @@ def _incremental(
     new_by_path = {
         fp.source_path: (fp, doc)
         for fp, doc in zip(batch.fingerprints, batch.documents, strict=True)
+        if fp.source_path not in losers or fp.source_path in indexed  # else nothing to do
     }
     kept_stale = tuple(sorted(indexed[p].slug for p in failed if p in indexed and p not in losers))
+    errors = tuple(sorted(batch.errors + slug_errors, key=lambda e: e.path))
+    # Before the commit: a run killed after it must still leave these files to retry.
+    write_pending(index_dir, read_pending(index_dir) | {e.path for e in errors})
     added, updated, deleted = _apply(ix, indexed, gone, new_by_path, kept, losers)
     return ReindexReport(
         full=False,
@@ -435,7 +447,7 @@ def _incremental(
         updated=updated,
         deleted=deleted,
         unchanged=len(scanned) - len(changed),
-        errors=tuple(sorted(batch.errors + slug_errors, key=lambda e: e.path)),
+        errors=errors,
         kept_stale=kept_stale,
         documents=ix.doc_count(),
         generation=manifest.generation_base + ix.latest_generation(),

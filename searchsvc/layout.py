@@ -106,6 +106,14 @@ def remove_stale_dirs(index_dir: Path, keep: str) -> None:
             shutil.rmtree(child, ignore_errors=True)
 
 
+def remove_leftovers(index_dir: Path, keep: str) -> None:
+    """Under the writer lock: builds and generations other than ``keep``, and the temporary
+    files of JSON writes that a killed process never renamed."""
+    remove_stale_dirs(index_dir, keep)
+    for tmp in index_dir.glob(".*.tmp"):
+        tmp.unlink(missing_ok=True)
+
+
 def read_pending(index_dir: Path) -> set[str]:
     try:
         data = json.loads((index_dir / PENDING).read_text(encoding="utf-8"))

@@ -313,16 +313,18 @@ def _company_name(companies: CompanyDictionary, symbol: str) -> str:
 
 
 def _order(gen: Generation, sort: str, mask: np.ndarray, scores: np.ndarray) -> np.ndarray:
-    """Matching docnums in result order (ties: newer first, then index order)."""
+    """Matching docnums in result order (ties: newer first, then by slug, so the order does
+    not depend on where a document sits in the index after incremental updates)."""
     docs = np.flatnonzero(mask)
     published = gen.published_seconds[docs]
+    slugs = gen.slug_rank[docs]
     if sort == "newest":
-        keys: tuple[np.ndarray, ...] = (docs, -scores[docs], -published)
+        keys: tuple[np.ndarray, ...] = (slugs, -scores[docs], -published)
     elif sort == "oldest":
         # undated articles last
-        keys = (docs, -scores[docs], np.where(np.isinf(published), np.inf, published))
+        keys = (slugs, -scores[docs], np.where(np.isinf(published), np.inf, published))
     else:
-        keys = (docs, -published, -scores[docs])
+        keys = (slugs, -published, -scores[docs])
     ordered: np.ndarray = docs[np.lexsort(keys)]
     return ordered
 

@@ -24,7 +24,7 @@ from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3LeafMatcher
 
 from searchsvc.errors import IndexNotFound
-from searchsvc.layout import read_last_report, read_manifest
+from searchsvc.layout import Manifest, read_last_report, read_manifest
 from searchsvc.schema import FACET_FIELDS, SCHEMA_VERSION, TEXT_FIELD_BOOSTS
 
 VALUE_FIELDS = tuple(FACET_FIELDS.values()) + ("published", "unknown_symbols")
@@ -104,6 +104,7 @@ class SegmentArrays:
     doc_count: int
     values: dict[str, dict[str, Postings]]  # field -> value -> postings (segment docnums)
     lengths: dict[str, np.ndarray]
+    slugs: list[str]  # by segment docnum ("" for none)
 
 
 def load_segment_arrays(segreader: Any) -> SegmentArrays:
@@ -120,7 +121,11 @@ def load_segment_arrays(segreader: Any) -> SegmentArrays:
         )
         for field in TEXT_FIELD_BOOSTS
     }
-    return SegmentArrays(doc_count, values, lengths)
+    slugs = [""] * doc_count
+    for raw in segreader.lexicon("slug"):
+        for docnum in read_postings(segreader.postings("slug", raw))[0]:
+            slugs[int(docnum)] = raw.decode("utf-8")
+    return SegmentArrays(doc_count, values, lengths, slugs)
 
 
 def _date_key(value: str) -> tuple[int, float]:
@@ -133,10 +138,12 @@ def _date_key(value: str) -> tuple[int, float]:
 class Generation:
     """A consistent, read-only view of the index at one commit."""
 
-    def __init__(self, index_dir: Path, ix: Any, number: int, segments: dict[str, SegmentArrays]):
+    def __init__(
+        self, index_dir: Path, searcher: Any, number: int, segments: dict[str, SegmentArrays]
+    ):
         self.index_dir = index_dir
         self.number = number
-        self.searcher = ix.searcher()
+        self.searcher = searcher
         reader = self.searcher.reader()
         self.doc_count_all = reader.doc_count_all()
         self.doc_count = reader.doc_count()
@@ -144,6 +151,7 @@ class Generation:
         self.alive = np.ones(self.doc_count_all, dtype=bool)
         pairs: dict[str, dict[str, list[Postings]]] = {f: {} for f in VALUE_FIELDS}
         length_parts: dict[str, list[np.ndarray]] = {f: [] for f in TEXT_FIELD_BOOSTS}
+        slugs: list[str] = []
         for segreader, offset in reader.leaf_readers():
             seg_id = segreader.segment().segment_id()
             arrays = segments.get(seg_id) or load_segment_arrays(segreader)
@@ -157,6 +165,7 @@ class Generation:
                     pairs[field].setdefault(value, []).append((ids + offset, weights))
             for field, lengths in arrays.lengths.items():
                 length_parts[field].append(lengths)
+            slugs += arrays.slugs
         merged = {
             field: {
                 v: (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
@@ -174,6 +183,9 @@ class Generation:
             f: max(float(self.lengths[f][self.alive].sum()) / alive_count, 1.0)
             for f in self.lengths
         }
+        # the last tie-break of every ordering: the same for any history of commits
+        self.slug_rank = np.empty(self.doc_count_all, dtype=np.int64)
+        self.slug_rank[sorted(range(len(slugs)), key=slugs.__getitem__)] = np.arange(len(slugs))
         self.published_day = np.zeros(self.doc_count_all, dtype=np.int32)
         self.published_seconds = np.full(self.doc_count_all, -np.inf)
         published = self.columns["published"]
@@ -367,6 +379,35 @@ class IndexHandle:
             return self._generation
 
     def _load(self, previous: Generation | None) -> Generation:
+        """The generation the manifest names now; ``previous`` when nothing was committed.
+
+        A full rebuild may be promoted (and the old folder removed) between reading the
+        manifest and opening the folder it named: then the manifest is read again."""
+        for attempt in range(3):
+            manifest = self._manifest()
+            live = self.index_dir / manifest.live
+            try:
+                ix = whoosh_index.open_dir(str(live))
+                if previous is not None and previous.number == (
+                    manifest.generation_base + ix.latest_generation()
+                ):
+                    return previous
+                searcher = ix.searcher()
+            except Exception as exc:  # whoosh raises several unrelated types for a bad index
+                if attempt < 2 and read_manifest(self.index_dir) != manifest:
+                    continue
+                raise IndexNotFound(f"cannot open index {live}: {exc}") from exc
+            # the number of the commit this searcher reads, which may be newer than the one
+            # latest_generation() saw a moment ago
+            number = manifest.generation_base + int(searcher.reader().generation() or 0)
+            if previous is not None and previous.number == number:
+                searcher.close()
+                return previous
+            segments = previous.segment_arrays if previous is not None else {}
+            return Generation(self.index_dir, searcher, number, segments)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _manifest(self) -> Manifest:
         manifest = read_manifest(self.index_dir)
         if manifest is None:
             raise IndexNotFound(f"no index in {self.index_dir}")
@@ -376,16 +417,7 @@ class IndexHandle:
                 f"this searchsvc needs {SCHEMA_VERSION}",
                 hint="rebuild it with `searchsvc index --full`",
             )
-        live = self.index_dir / manifest.live
-        try:
-            ix = whoosh_index.open_dir(str(live))
-            number = manifest.generation_base + ix.latest_generation()
-        except Exception as exc:  # whoosh raises several unrelated types for a bad index
-            raise IndexNotFound(f"cannot open index {live}: {exc}") from exc
-        if previous is not None and previous.number == number:
-            return previous
-        segments = previous.segment_arrays if previous is not None else {}
-        return Generation(self.index_dir, ix, number, segments)
+        return manifest
 
     def close(self) -> None:
         with self._lock:
