@@ -44,9 +44,11 @@ from searchsvc.layout import (
     Manifest,
     new_build_dir,
     promote,
+    read_fingerprints,
     read_manifest,
     read_pending,
     remove_leftovers,
+    write_fingerprints,
     write_json_atomically,
     write_pending,
     writer_lock,
@@ -113,12 +115,16 @@ def now_iso() -> str:
 
 def read_source(path: Path, content_dir: Path) -> SourceFile:
     """A content file's bytes and hash (type and size are checked before reading)."""
+    rel = path.relative_to(content_dir).as_posix()
+    if any(ch in rel for ch in "\t\n\r"):  # the index keeps path, hash and slug tab-separated
+        return SourceFile(
+            rel, None, "", ArticleError(rel, "file name contains a tab or line break")
+        )
     try:
         data = read_article_bytes(path, content_dir)
     except ArticleError as exc:
         # no hash: a file that fails to read is retried on every run until it reads
         return SourceFile(exc.path, None, "", exc)
-    rel = path.relative_to(content_dir).as_posix()
     return SourceFile(rel, data, hashlib.sha256(data).hexdigest())
 
 
@@ -349,7 +355,9 @@ def _full_build(
     if manifest is not None:
         previous_generation = manifest.generation_base + _latest_generation(index_dir, manifest)
     base = previous_generation + 1 - ix.latest_generation()
-    promote(index_dir, build_dir, Manifest(SCHEMA_VERSION, "", base, dictionary))
+    live = promote(index_dir, build_dir, Manifest(SCHEMA_VERSION, "", base, dictionary))
+    indexed = (fp for fp in fingerprints if fp.source_path not in losers)
+    save_fingerprints(index_dir, live, ix.latest_generation(), indexed)
     return ReindexReport(
         full=True,
         full_reason=reason,
@@ -389,14 +397,36 @@ def _latest_generation(index_dir: Path, manifest: Manifest) -> int:
 
 
 def indexed_fingerprints(ix: Any) -> dict[str, Fingerprint]:
-    """path -> fingerprint of every live document, read from one lexicon."""
+    """path -> fingerprint of every live document, read from the fingerprint lexicon."""
     result: dict[str, Fingerprint] = {}
     with ix.reader() as reader:
-        for raw in reader.lexicon("fingerprint"):
-            if reader.postings("fingerprint", raw).is_active():  # skips deleted documents
+        for segment, _offset in reader.leaf_readers():
+            deletions = segment.has_deletions()
+            for raw in segment.lexicon("fingerprint"):
+                # only a segment with deletions needs its postings read
+                if deletions and not segment.postings("fingerprint", raw).is_active():
+                    continue
                 fp = Fingerprint.decode(raw.decode("utf-8"))
                 result[fp.source_path] = fp
     return result
+
+
+def cached_fingerprints(ix: Any, index_dir: Path, live: str) -> dict[str, Fingerprint]:
+    """indexed_fingerprints, from fingerprints.tsv when it was saved for this very commit."""
+    generation = ix.latest_generation()
+    rows = read_fingerprints(index_dir, live, generation)
+    if rows is not None:
+        return {row[0]: Fingerprint(*row) for row in rows}
+    found = indexed_fingerprints(ix)
+    save_fingerprints(index_dir, live, generation, found.values())
+    return found
+
+
+def save_fingerprints(
+    index_dir: Path, live: str, generation: int, fingerprints: Iterable[Fingerprint]
+) -> None:
+    rows = [[fp.source_path, fp.content_hash, fp.slug] for fp in fingerprints]
+    write_fingerprints(index_dir, live, generation, rows)
 
 
 def _incremental(
@@ -409,7 +439,7 @@ def _incremental(
     """One incremental run over every file, or over the ``wanted`` paths only."""
     started, started_at = time.perf_counter(), now_iso()
     ix = whoosh_index.open_dir(str(index_dir / manifest.live))
-    indexed = indexed_fingerprints(ix)
+    indexed = cached_fingerprints(ix, index_dir, manifest.live)
     scanned = scan_content(content_dir, wanted)
     changed = [
         s
@@ -440,6 +470,15 @@ def _incremental(
     # Before the commit: a run killed after it must still leave these files to retry.
     write_pending(index_dir, read_pending(index_dir) | {e.path for e in errors})
     added, updated, deleted = _apply(ix, indexed, gone, new_by_path, kept, losers)
+    if added or updated or deleted:
+        after = dict(indexed)
+        for fp in gone:
+            del after[fp.source_path]
+        for path in losers:
+            after.pop(path, None)
+        after.update((path, fp) for path, (fp, _) in new_by_path.items() if path not in losers)
+        save_fingerprints(index_dir, manifest.live, ix.latest_generation(), after.values())
+        indexed = after
     return ReindexReport(
         full=False,
         full_reason=None,
@@ -449,7 +488,7 @@ def _incremental(
         unchanged=len(scanned) - len(changed),
         errors=errors,
         kept_stale=kept_stale,
-        documents=ix.doc_count(),
+        documents=len(indexed),
         generation=manifest.generation_base + ix.latest_generation(),
         started_at=started_at,
         finished_at=now_iso(),

@@ -36,6 +36,11 @@ LOCK = "writer.lock"
 # to read or parse, and files that lost their slug to another. Either may come good when
 # another file changes, and a run over named paths would not otherwise see them.
 PENDING = "pending.json"
+# path -> (content hash, slug) of every indexed file, as of one commit of one live folder:
+# what the index's fingerprint lexicon says, without reading 20,000 postings lists. Only
+# trusted when its live folder and generation are the index's; rebuilt from the lexicon
+# otherwise (say, after a run killed between its commit and this file).
+FINGERPRINTS = "fingerprints.tsv"
 
 
 @dataclass(frozen=True)
@@ -62,11 +67,11 @@ def read_manifest(index_dir: Path) -> Manifest | None:
     )
 
 
-def write_json_atomically(path: Path, data: dict[str, Any]) -> None:
+def write_json_atomically(path: Path, data: dict[str, Any], indent: int | None = 2) -> None:
     """Write JSON so that a reader sees the old file or the new one, never a part."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=2, ensure_ascii=False)
+        json.dump(data, fh, indent=indent, ensure_ascii=False)
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
@@ -91,12 +96,13 @@ def new_build_dir(index_dir: Path) -> Path:
     return path
 
 
-def promote(index_dir: Path, build_dir: Path, manifest: Manifest) -> None:
-    """Make build_dir the live index (rename, then one atomic manifest write)."""
+def promote(index_dir: Path, build_dir: Path, manifest: Manifest) -> str:
+    """Make build_dir the live index (rename, then one atomic manifest write); its new name."""
     live_dir = index_dir / build_dir.name.replace("build-", "live-", 1)
     os.replace(build_dir, live_dir)
     write_manifest(index_dir, replace(manifest, live=live_dir.name))
     remove_stale_dirs(index_dir, keep=live_dir.name)
+    return live_dir.name
 
 
 def remove_stale_dirs(index_dir: Path, keep: str) -> None:
@@ -124,6 +130,28 @@ def read_pending(index_dir: Path) -> set[str]:
 
 def write_pending(index_dir: Path, paths: set[str]) -> None:
     write_json_atomically(index_dir / PENDING, {"paths": sorted(paths)})
+
+
+def read_fingerprints(index_dir: Path, live: str, generation: int) -> list[list[str]] | None:
+    """[path, hash, slug] rows saved for exactly this live folder and generation, else None."""
+    try:
+        lines = (index_dir / FINGERPRINTS).read_text(encoding="utf-8").split("\n")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if lines[0] != f"{live}\t{generation}" or lines[-1] != "":
+        return None  # another commit's, or cut short
+    rows = [line.split("\t", 2) for line in lines[1:-1]]
+    return rows if all(len(row) == 3 for row in rows) else None
+
+
+def write_fingerprints(index_dir: Path, live: str, generation: int, rows: list[list[str]]) -> None:
+    """One line per file: path, hash, slug (tab-separated; none of them holds a tab or a
+    newline: paths with those are not indexed, slugs are made of URL-safe characters)."""
+    text = "".join(f"{row[0]}\t{row[1]}\t{row[2]}\n" for row in rows)
+    path = index_dir / FINGERPRINTS
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(f"{live}\t{generation}\n{text}", encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def read_last_report(index_dir: Path) -> dict[str, Any] | None:

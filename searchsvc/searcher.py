@@ -157,18 +157,20 @@ class Generation:
             arrays = segments.get(seg_id) or load_segment_arrays(segreader)
             self.segment_arrays[seg_id] = arrays
             if segreader.has_deletions():
-                for docnum in range(arrays.doc_count):
-                    if segreader.is_deleted(docnum):
-                        self.alive[offset + docnum] = False
+                deleted = np.fromiter(segreader.deleted_docs_set, dtype=np.int64)
+                self.alive[offset + deleted] = False
             for field, by_value in arrays.values.items():
+                into = pairs[field]
                 for value, (ids, weights) in by_value.items():
-                    pairs[field].setdefault(value, []).append((ids + offset, weights))
+                    into.setdefault(value, []).append((ids + offset if offset else ids, weights))
             for field, lengths in arrays.lengths.items():
                 length_parts[field].append(lengths)
             slugs += arrays.slugs
         merged = {
             field: {
-                v: (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
+                v: parts[0]
+                if len(parts) == 1
+                else (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
                 for v, parts in by_value.items()
             }
             for field, by_value in pairs.items()
@@ -317,7 +319,7 @@ class IndexHandle:
     Requests take a generation with :meth:`lease`; a generation that a newer one replaced is
     closed when its last lease ends, never under a request still reading it."""
 
-    def __init__(self, index_dir: Path, check_interval: float = 0.5) -> None:
+    def __init__(self, index_dir: Path, check_interval: float = 0.25) -> None:
         self.index_dir = Path(index_dir)
         self.check_interval = check_interval
         self._generation: Generation | None = None
@@ -360,7 +362,7 @@ class IndexHandle:
             previous.close()
 
     @classmethod
-    def open(cls, index_dir: Path, check_interval: float = 0.5) -> IndexHandle:
+    def open(cls, index_dir: Path, check_interval: float = 0.25) -> IndexHandle:
         handle = cls(index_dir, check_interval)
         handle.current()
         return handle

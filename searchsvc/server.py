@@ -26,7 +26,8 @@ class _Gunicorn(BaseApplication):
 
         app = create_app()
         service: SearchService = app.extensions["searchsvc"]
-        service.warm_up()  # in each worker, before it takes requests
+        # in each worker, before it takes requests; admin on means it may reindex
+        service.warm_up(indexing=bool(app.config.get("ADMIN_TOKEN")))
         return app
 
 

@@ -26,9 +26,12 @@ class SearchService:
         companies = companies_for(app.config["COMPANIES_FILE"])
         app.extensions["searchsvc"] = cls(handle, companies)
 
-    def warm_up(self) -> None:
-        """Open the index and compile the company patterns now, not on a reader's request."""
+    def warm_up(self, *, indexing: bool = False) -> None:
+        """Open the index and compile the company patterns now, not on a reader's request;
+        with ``indexing`` (POST /admin/reindex is on) the article patterns too."""
         _ = self.companies.query_pattern
+        if indexing:
+            _ = self.companies.article_pattern
         try:
             self.handle.current()
         except IndexNotFound:

@@ -38,7 +38,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "REFRESH_SECONDS",
         "SEARCHSVC_REFRESH_SECONDS",
-        0.5,
+        0.25,
         "how often a server process checks for a new index generation",
     ),
 )

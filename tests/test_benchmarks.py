@@ -119,3 +119,17 @@ def test_generated_corpus_parses(tmp_path: Path) -> None:
     assert errors == []
     assert len(articles) == 5
     assert all(a.title and a.published_at and a.authors and a.tags for a in articles)
+
+
+def test_reindex_benchmark_runs_end_to_end(tmp_path: Path) -> None:
+    """A small run of benchmarks/reindex_bench.py (no server): every figure is measured."""
+    import json
+
+    from benchmarks.reindex_bench import main
+
+    out = tmp_path / "reindex.json"
+    argv = ["--generate", "120", "--repeat", "1", "--changed", "3", "--no-server"]
+    assert main([*argv, "--json", str(out)]) == 0
+    rows = json.loads(out.read_text())["table"]
+    assert len(rows) >= 4
+    assert all(row["p50"] is not None for row in rows if "p50" in row)

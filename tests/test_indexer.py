@@ -7,9 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from whoosh import index as whoosh_index
 
 from searchsvc.errors import ReindexRunning
-from searchsvc.indexer import build_index, content_relative
+from searchsvc.indexer import (
+    build_index,
+    cached_fingerprints,
+    content_relative,
+    indexed_fingerprints,
+)
 from searchsvc.layout import MANIFEST, read_manifest, writer_lock
 from searchsvc.searcher import IndexHandle
 from tests.conftest import write_article
@@ -284,3 +290,35 @@ def test_one_path_may_be_given_as_a_string(content_dir: Path, tmp_path: Path) ->
     build_index(content_dir, index, workers=1)
     write_article(content_dir, "one.md", article("one"))
     assert build_index(content_dir, index, paths="one.md").added == 1
+
+
+def test_saved_fingerprints_match_the_lexicon(content_dir: Path, tmp_path: Path) -> None:
+    """fingerprints.tsv stands in for the lexicon only when it was saved for that commit."""
+    index = tmp_path / "ix"
+    build_index(content_dir, index, workers=1)
+    write_article(content_dir, "a.md", article("shared", title="First"))
+    write_article(content_dir, "b.md", article("shared", title="Second"))
+    build_index(content_dir, index)
+    (content_dir / "a.md").unlink()
+    build_index(content_dir, index, paths=["a.md"])
+    manifest = read_manifest(index)
+    assert manifest is not None
+    ix = whoosh_index.open_dir(str(index / manifest.live))
+    saved = (index / "fingerprints.tsv").read_text().split("\n")
+    assert saved[0] == f"{manifest.live}\t{ix.latest_generation()}"
+    assert cached_fingerprints(ix, index, manifest.live) == indexed_fingerprints(ix)
+    # another commit's file, or one cut short, is not trusted
+    for stale in (
+        [f"{manifest.live}\t{ix.latest_generation() - 1}", *saved[2:]],
+        saved[:-2],
+    ):
+        (index / "fingerprints.tsv").write_text("\n".join(stale))
+        assert cached_fingerprints(ix, index, manifest.live) == indexed_fingerprints(ix)
+
+
+def test_a_file_name_with_a_tab_is_reported_not_indexed(content_dir: Path, tmp_path: Path) -> None:
+    write_article(content_dir, "tab\there.md", article("tabbed"))
+    report = build_index(content_dir, tmp_path / "ix", workers=1)
+    assert [(e.path, e.reason) for e in report.errors] == [
+        ("tab\there.md", "file name contains a tab or line break")
+    ]
