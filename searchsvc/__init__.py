@@ -16,7 +16,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # Imported here so that library users (indexer, CLI) do not pay for Flask.
     from flask import Flask
 
-    from searchsvc import admin, api, errors
+    from searchsvc import admin, admin_explain, admin_inspect, api, errors
     from searchsvc.service import SearchService
     from searchsvc.settings import load_settings
 
@@ -28,6 +28,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     SearchService.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(admin_inspect.bp)
+    app.register_blueprint(admin_explain.bp)
     errors.init_app(app)
     logging.getLogger("searchsvc").setLevel(logging.INFO)
     return app

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -33,6 +33,45 @@ CompanyFinder = Callable[[str], list[tuple[int, int, Company]]]
 class Matched:
     mask: np.ndarray  # bool per docnum
     scores: np.ndarray  # float32 per docnum
+    # Only when tracing: leaf id -> its share of `scores` for each traced document. The
+    # shares of a document add up to its score, through every And, Or, Not and factor.
+    trace: dict[int, np.ndarray] | None = None
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """One scored unit of a query: a term in a field, or a ticker."""
+
+    kind: str  # "term" (BM25 in one field), "phrase term" (the same, phrase found) or "ticker"
+    field: str
+    term: str
+    boost: float
+    df: int
+    idf: float
+    written: str  # the query words it came from
+
+
+@dataclass
+class Trace:
+    """What an Evaluator records for the documents it traces (for /admin/explain)."""
+
+    docnums: np.ndarray  # the traced documents, in the order their shares are kept
+    slot: np.ndarray  # docnum -> index into docnums, or -1
+    leaves: list[Leaf] = field(default_factory=list)
+    prefixes: list[tuple[str, str, list[str]]] = field(default_factory=list)  # word, field, terms
+
+    def shares(self, ids: np.ndarray, contributions: np.ndarray) -> np.ndarray:
+        """One leaf's contributions, gathered for the traced documents."""
+        out = np.zeros(len(self.docnums), np.float32)
+        slots = self.slot[ids]
+        keep = slots >= 0
+        np.add.at(out, slots[keep], contributions[keep])
+        return out
+
+
+def idf(gen: Generation, df: int) -> float:
+    n = max(gen.doc_count, df)
+    return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
 
 def bm25(
@@ -42,27 +81,53 @@ def bm25(
     ids, tf = gen.postings(field_name, term)
     if not len(ids):
         return ids, tf
-    df = len(ids)
-    n = max(gen.doc_count, df)
-    idf = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
     norm = K1 * (1.0 - B + B * gen.lengths[field_name][ids] / gen.avg_length[field_name])
-    return ids, (boost * idf * tf * (K1 + 1.0) / (tf + norm)).astype(np.float32)
+    weight = boost * idf(gen, len(ids))
+    return ids, (weight * tf * (K1 + 1.0) / (tf + norm)).astype(np.float32)
 
 
 class Evaluator:
-    """Evaluates nodes on one generation; remembers terms for highlighting."""
+    """Evaluates nodes on one generation; remembers terms for highlighting.
 
-    def __init__(self, gen: Generation) -> None:
+    With ``traced`` document numbers it also keeps, for those documents only, each leaf's
+    share of the score (``Matched.trace``, ``self.trace.leaves``): what /admin/explain
+    shows. Without, no tracing work is done."""
+
+    def __init__(self, gen: Generation, traced: Sequence[int] | None = None) -> None:
         self.gen = gen
         self.size = gen.doc_count_all
         self.highlight_terms: set[str] = set()
         self.highlight_symbols: set[str] = set()  # companies matched by ticker
+        self.trace: Trace | None = None
+        if traced is not None:
+            docnums = np.asarray(list(dict.fromkeys(traced)), dtype=np.int64)
+            slot = np.full(self.size, -1, dtype=np.int64)
+            slot[docnums] = np.arange(len(docnums))
+            self.trace = Trace(docnums, slot)
+
+    def _traced(self) -> dict[int, np.ndarray] | None:
+        return None if self.trace is None else {}
 
     def empty(self) -> Matched:
-        return Matched(np.zeros(self.size, bool), np.zeros(self.size, np.float32))
+        return Matched(np.zeros(self.size, bool), np.zeros(self.size, np.float32), self._traced())
 
     def everything(self) -> Matched:
-        return Matched(self.gen.alive.copy(), np.zeros(self.size, np.float32))
+        return Matched(self.gen.alive.copy(), np.zeros(self.size, np.float32), self._traced())
+
+    def _leaf(self, result: Matched, leaf: Leaf, ids: np.ndarray, values: np.ndarray) -> None:
+        """Record one leaf's contributions to ``result`` (when tracing)."""
+        if self.trace is None or result.trace is None or not len(ids):
+            return
+        self.trace.leaves.append(leaf)
+        result.trace[len(self.trace.leaves) - 1] = self.trace.shares(ids, values)
+
+    def scale(self, result: Matched, factor: np.ndarray) -> None:
+        """Multiply scores (and their traced shares) by a per-document factor."""
+        result.scores *= factor
+        if self.trace is not None and result.trace is not None:
+            at = factor[self.trace.docnums].astype(np.float32)
+            for key in result.trace:
+                result.trace[key] = result.trace[key] * at
 
     def evaluate(self, node: Node, positive: bool = True) -> Matched | None:
         """The node's matches; None for a node that constrains nothing (a stop word)."""
@@ -82,7 +147,9 @@ class Evaluator:
             inner = self.evaluate(node.child, positive=not positive)
             if inner is None:
                 return None
-            return Matched(self.gen.alive & ~inner.mask, np.zeros(self.size, np.float32))
+            return Matched(
+                self.gen.alive & ~inner.mask, np.zeros(self.size, np.float32), self._traced()
+            )
         if isinstance(node, And):
             return self.combine([self.evaluate(c, positive) for c in node.children], all_=True)
         if isinstance(node, Or):
@@ -102,19 +169,25 @@ class Evaluator:
                 mask |= part.mask
             scores += part.scores
         scores[~mask] = 0.0
-        return Matched(mask, scores)
+        trace = None
+        if self.trace is not None:
+            keep = mask[self.trace.docnums].astype(np.float32)
+            trace = {k: v * keep for p in present if p.trace for k, v in p.trace.items()}
+        return Matched(mask, scores, trace)
 
     def _fields(self, word_field: str | None) -> dict[str, float]:
         if word_field is None:
             return TEXT_FIELD_BOOSTS
         return {f: TEXT_FIELD_BOOSTS[f] for f in QUERY_FIELDS[word_field]}
 
-    def _term_any_field(self, term: str, fields: dict[str, float]) -> Matched:
+    def _term_any_field(self, term: str, fields: dict[str, float], written: str) -> Matched:
         result = self.empty()
         for field_name, boost in fields.items():
             ids, contributions = bm25(self.gen, field_name, term, boost)
             result.mask[ids] = True
             np.add.at(result.scores, ids, contributions)
+            leaf = Leaf("term", field_name, term, boost, len(ids), idf(self.gen, len(ids)), written)
+            self._leaf(result, leaf, ids, contributions)
         return result
 
     def _word(self, node: Word, positive: bool) -> Matched | None:
@@ -129,8 +202,11 @@ class Evaluator:
             for field_name, boost in fields.items():
                 # "edge*" must find "edge", indexed as its stem "edg"
                 expanded = self.gen.expand_prefix(field_name, prefix, MAX_PREFIX_TERMS)
-                for term in dict.fromkeys([*expanded, *query_terms(node.text)]):
-                    parts.append(self._term_any_field(term, {field_name: boost}))
+                terms = list(dict.fromkeys([*expanded, *query_terms(node.text)]))
+                if self.trace is not None and positive:
+                    self.trace.prefixes.append((f"{node.text}*", field_name, terms))
+                for term in terms:
+                    parts.append(self._term_any_field(term, {field_name: boost}, f"{node.text}*"))
                     if positive:
                         self.highlight_terms.add(term)
             return self.combine(parts, all_=False) or self.empty()
@@ -141,7 +217,7 @@ class Evaluator:
             return self._phrase(Phrase(tuple(node.text.split()), node.field), positive)
         if positive:
             self.highlight_terms.add(terms[0])
-        return self._term_any_field(terms[0], fields)
+        return self._term_any_field(terms[0], fields, node.text)
 
     def _phrase(self, node: Phrase, positive: bool) -> Matched | None:
         terms = query_terms(" ".join(node.words))
@@ -152,6 +228,7 @@ class Evaluator:
         if positive:
             self.highlight_terms.update(terms)
         result = self.empty()
+        written = '"' + " ".join(node.words) + '"'
         for field_name, boost in self._fields(node.field).items():
             in_field = self.gen.phrase_docs(field_name, terms)
             if not in_field.any():
@@ -160,6 +237,12 @@ class Evaluator:
             for term in terms:
                 ids, contributions = bm25(self.gen, field_name, term, boost)
                 np.add.at(scores, ids, contributions)
+                found = in_field[ids]  # only where the whole phrase is in this field
+                leaf = Leaf(
+                    "phrase term", field_name, term, boost, len(ids), idf(self.gen, len(ids)),
+                    written,
+                )  # fmt: skip
+                self._leaf(result, leaf, ids[found], contributions[found])
             result.mask |= in_field
             result.scores += np.where(in_field, scores, 0.0).astype(np.float32)
         return result
@@ -170,16 +253,20 @@ class Evaluator:
             ids, mentions = self.gen.postings("tickers", symbol)
             if not len(ids):
                 continue
-            df = len(ids)
-            idf = math.log(1.0 + (self.gen.doc_count - df + 0.5) / (df + 0.5))
+            ticker_idf = idf(self.gen, len(ids))
             result.mask[ids] = True
             # saturating in the number of mentions: an article about a company outranks a mention
-            np.add.at(result.scores, ids, (TICKER_BOOST * idf * mentions / (mentions + K1)))
+            contributions = (TICKER_BOOST * ticker_idf * mentions / (mentions + K1)).astype(
+                np.float32
+            )
+            np.add.at(result.scores, ids, contributions)
+            leaf = Leaf("ticker", "tickers", symbol, TICKER_BOOST, len(ids), ticker_idf, node.label)
+            self._leaf(result, leaf, ids, contributions)
         return result
 
     def _dates(self, node: DateRange) -> Matched:
         mask = self.gen.published_between(node.start, node.end)
-        return Matched(mask, np.zeros(self.size, np.float32))
+        return Matched(mask, np.zeros(self.size, np.float32), self._traced())
 
 
 def expand_companies(node: Node, find: CompanyFinder) -> Node:

@@ -134,6 +134,12 @@ class _Plan:
     highlight_symbols: set[str]
     relaxed: bool
     dropped: tuple[str, ...]
+    # for /admin/explain: the expanded tree, its parts, and the evaluator (with its trace)
+    tree: Node | None = None
+    parts: list[tuple[Node, Matched]] = field(default_factory=list)
+    kept: list[tuple[Node, Matched]] = field(default_factory=list)
+    excluded: Matched | None = None
+    evaluator: Evaluator | None = None
 
 
 def search(
@@ -189,9 +195,14 @@ def _finder(companies: CompanyDictionary) -> CompanyFinder:
     return lambda text: find_companies(text, companies)
 
 
-def _plan(gen: Generation, request: SearchRequest, companies: CompanyDictionary) -> _Plan:
+def _plan(
+    gen: Generation,
+    request: SearchRequest,
+    companies: CompanyDictionary,
+    traced: list[int] | None = None,
+) -> _Plan:
     tree = parse_query(request, companies)
-    evaluator = Evaluator(gen)
+    evaluator = Evaluator(gen, traced)
     filters = _filters(gen, request, companies)
     positives, negatives = _split(tree)
     parts: list[tuple[Node, Matched]] = []
@@ -205,24 +216,27 @@ def _plan(gen: Generation, request: SearchRequest, companies: CompanyDictionary)
     def matched(kept: list[tuple[Node, Matched]], all_: bool) -> Matched:
         text = evaluator.combine([m for _, m in kept], all_=all_) or evaluator.everything()
         if not all_ and len(kept) > 1:  # match=any: more of the words first
-            coverage = sum(m.mask.astype(np.float32) for _, m in kept) / len(kept)
-            text.scores *= coverage
-        return Matched(text.mask & base.mask, text.scores)
+            coverage = np.zeros(evaluator.size, np.float32)
+            for _, m in kept:
+                coverage += m.mask
+            evaluator.scale(text, coverage / np.float32(len(kept)))
+        return Matched(text.mask & base.mask, text.scores, text.trace)
 
     text = matched(parts, all_=request.match == "all")
     relaxed = False
     dropped: list[str] = []
+    kept = list(parts)
     if request.match == "all" and len(parts) > 1 and not _any(text, filters):
         # Drop the least important word until something matches: words matching nothing
         # first, then the most common ones (they say least about what the reader wants).
         ranked = sorted(parts, key=lambda p: (int(p[1].mask.sum()) > 0, -int(p[1].mask.sum())))
-        kept = list(parts)
+        trying = list(parts)
         for victim in ranked[:-1]:
-            kept.remove(victim)
+            trying.remove(victim)
             dropped.append(_describe(victim[0]))
-            candidate = matched(kept, all_=True)
+            candidate = matched(trying, all_=True)
             if _any(candidate, filters):
-                text, relaxed = candidate, True
+                text, relaxed, kept = candidate, True, trying
                 break
     return _Plan(
         text,
@@ -231,6 +245,11 @@ def _plan(gen: Generation, request: SearchRequest, companies: CompanyDictionary)
         evaluator.highlight_symbols,
         relaxed,
         tuple(dropped) if relaxed else (),
+        tree=tree,
+        parts=parts,
+        kept=kept,
+        excluded=excluded,
+        evaluator=evaluator,
     )
 
 

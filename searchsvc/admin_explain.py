@@ -1,0 +1,32 @@
+"""GET /admin/explain: what the engine did with a query, and why an article is (not) a hit.
+
+Under /admin, so the admin gate (searchsvc.admin) protects it like every admin URL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, request
+
+from searchsvc.api import search_request_from_args
+from searchsvc.errors import BadParameter
+from searchsvc.explain import EXPLAIN_HITS, explain
+from searchsvc.service import service
+
+bp = Blueprint("admin_explain", __name__, url_prefix="/admin")
+MAX_EXPLAIN_HITS = 50
+
+
+@bp.get("/explain")
+def explain_view() -> dict[str, Any]:
+    """`q` and every /api/search parameter, plus `slug` (why not) and `hits` (how many)."""
+    raw = request.args.get("hits", "")
+    try:
+        hits = int(raw) if raw else EXPLAIN_HITS
+    except ValueError:
+        raise BadParameter(f"hits must be a whole number, not {raw!r}") from None
+    if not 0 <= hits <= MAX_EXPLAIN_HITS:
+        raise BadParameter(f"hits must be between 0 and {MAX_EXPLAIN_HITS}")
+    slug = request.args.get("slug") or None
+    svc = service()
+    return explain(svc.handle, search_request_from_args(), svc.companies, slug=slug, hits=hits)

@@ -1,0 +1,348 @@
+"""Admin views into the index: how a field analyses text, what the index holds for one
+document, and index-wide statistics.
+
+- `GET|POST /admin/analyze`: a field's analyzer replayed token by token
+  (analysis.explain_analysis);
+- `GET /admin/documents/<slug>`: stored fields, indexed terms per field, tickers, fingerprint;
+- `GET /admin/stats`: documents, terms per field, size on disk, generation, last report.
+
+All of them sit under /admin, so admin.py's app-level guard protects them (token, 401s,
+`Cache-Control: no-store`) without anything here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import threading
+import time
+import weakref
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, request
+from whoosh.util.numeric import byte_to_length, length_to_byte
+
+from searchsvc.analysis import (
+    VALUE_SEPARATOR,
+    TokenStep,
+    analyzable_fields,
+    describe_analyzer,
+    explain_analysis,
+)
+from searchsvc.articles import Article
+from searchsvc.entities import TickerMention
+from searchsvc.entities.tickers import UnknownSymbol
+from searchsvc.errors import BadParameter, NotFound
+from searchsvc.layout import read_last_report, read_manifest, read_pending
+from searchsvc.schema import build_schema, to_document
+from searchsvc.searcher import Generation
+from searchsvc.service import service
+
+bp = Blueprint("admin_inspect", __name__, url_prefix="/admin")
+
+MAX_TEXT_BYTES = 100 * 1024  # /admin/analyze: text longer than this (UTF-8) is refused
+ANALYZE_KEYS = ("field", "text")
+TERMS_SOURCE = (
+    "re-analysed: the stored document is turned back into the indexer's fields "
+    "(schema.to_document) and each field run through the schema's analyzer; every term "
+    "and its weight is then checked against the index postings of this document, and each "
+    "scorable field's length against the length the index stores"
+)
+FIELD_STATS_NOTE = (
+    "terms: distinct terms in the field's lexicon; postings: sum of the terms' document "
+    "frequencies; tokens: total field length (scorable fields only); all three still "
+    "count deleted documents until their segment is merged away"
+)
+_SCHEMA = build_schema()
+
+
+# --- GET|POST /admin/analyze -------------------------------------------------------------
+
+
+def _analyze_params() -> tuple[str, str]:
+    """(field, text) from the query string (GET) or a JSON/form body (POST)."""
+    source: dict[str, Any]
+    if request.method == "POST" and request.is_json:
+        try:
+            body = json.loads(request.get_data(cache=True))
+        except ValueError as exc:  # also UnicodeDecodeError
+            raise BadParameter(f"the body is not valid JSON: {exc}") from None
+        if not isinstance(body, dict):
+            raise BadParameter(
+                f'the body must be an object {{"field": ..., "text": ...}}, '
+                f"not {type(body).__name__}"
+            )
+        unknown = sorted(set(body) - set(ANALYZE_KEYS))
+        if unknown:
+            raise BadParameter(f"unknown field(s) {', '.join(map(repr, unknown))}; use field, text")
+        source = body
+    elif request.method == "POST":
+        source = request.form.to_dict()
+    else:
+        source = request.args.to_dict()
+    field = source.get("field")
+    if field is None or field == "":
+        raise BadParameter(f"field is required; one of: {', '.join(analyzable_fields())}")
+    if not isinstance(field, str):
+        raise BadParameter(f"field must be a string, not {type(field).__name__}")
+    text = source.get("text")
+    if text is None:
+        raise BadParameter("text is required (it may be empty)")
+    if not isinstance(text, str):
+        raise BadParameter(f"text must be a string, not {type(text).__name__}")
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_TEXT_BYTES:
+        raise BadParameter(f"text is {size} bytes; at most {MAX_TEXT_BYTES} are analysed")
+    return field, text
+
+
+def token_to_json(step: TokenStep) -> dict[str, Any]:
+    return {
+        "text": step.text,
+        "position": step.position,
+        "start": step.start,
+        "end": step.end,
+        "normalized": step.normalized,
+        "stopword": step.stopword,
+        "term": step.term,
+        "dropped": step.dropped,
+        "filters": list(step.filters),
+    }
+
+
+@bp.route("/analyze", methods=["GET", "POST"])
+def analyze() -> dict[str, Any]:
+    field, text = _analyze_params()
+    info = describe_analyzer(field)  # BadParameter, listing the fields, for an unknown one
+    values = info.name == "ValuesAnalyzer"
+    # a value field: one value per line (the indexer joins a document's values with a
+    # separator nobody types); one character for another keeps every offset as it was
+    steps = explain_analysis(field, text.replace("\n", VALUE_SEPARATOR) if values else text)
+    terms = [s.term for s in steps if s.term is not None]
+    return {
+        "field": field,
+        "analyzer": {
+            "name": info.name,
+            "filters": list(info.filters),
+            "positions": info.positions,
+            **({"input": "one value per line"} if values else {}),
+        },
+        "tokens": [token_to_json(s) for s in steps],
+        # as the analyzer yields them (spelling: each distinct word once, sorted)
+        "terms": sorted(terms) if info.name == "PlainWordAnalyzer" else terms,
+    }
+
+
+# --- GET /admin/documents/<slug> ---------------------------------------------------------
+
+
+def indexed_document(doc: dict[str, Any]) -> dict[str, Any]:
+    """The document the indexer wrote, rebuilt from the stored JSON with the same function
+    (schema.to_document) it used."""
+    names = {f.name for f in dataclasses.fields(Article)}
+    data = {k: v for k, v in doc.items() if k in names}
+    data["body_text"] = doc["body"]
+    for key in ("authors", "categories", "tags", "keywords"):
+        data[key] = tuple(data[key])
+    tickers = tuple(
+        TickerMention(
+            symbol=t["symbol"],
+            name=t["name"],
+            places=frozenset(t["places"]),
+            count=t["count"],
+            matched=tuple(t["matched"]),
+            role=t["role"],
+        )
+        for t in doc["tickers"]
+    )
+    unknown = tuple(
+        UnknownSymbol(u["symbol"], u["count"], tuple(u["forms"])) for u in doc["unknown_symbols"]
+    )
+    return to_document(Article(**data), tickers, unknown, doc["indexed_at"])
+
+
+def _segment_of(gen: Generation, docnum: int) -> tuple[Any, int]:
+    for segreader, offset in gen.searcher.reader().leaf_readers():
+        if offset <= docnum < offset + segreader.doc_count_all():
+            return segreader, docnum - offset
+    raise NotFound(f"document {docnum} is in no segment")  # pragma: no cover
+
+
+def _posting_weight(segreader: Any, field: str, term: str, local: int) -> float | None:
+    """The weight of term in document ``local`` of the segment, or None when not posted."""
+    if (field, term) not in segreader:
+        return None
+    matcher = segreader.postings(field, term)
+    if matcher.is_active() and matcher.id() < local:
+        matcher.skip_to(local)
+    if not matcher.is_active() or matcher.id() != local:
+        return None
+    return float(matcher.weight())
+
+
+def document_fields(gen: Generation, docnum: int, doc: dict[str, Any]) -> dict[str, Any]:
+    """Per indexed field, its terms (term -> frequency, most frequent first) and length,
+    each checked against the index; plus what the check found."""
+    segreader, local = _segment_of(gen, docnum)
+    document = indexed_document(doc)
+    fields: dict[str, Any] = {}
+    checked = 0
+    mismatches: list[dict[str, Any]] = []
+    for name in analyzable_fields():
+        field = _SCHEMA[name]
+        value = document.get(name)
+        postings = list(field.index(value)) if value is not None else []
+        terms = {tb.decode("utf-8"): (freq, float(weight)) for tb, freq, weight, _ in postings}
+        for term, (_, weight) in terms.items():
+            checked += 1
+            found = _posting_weight(segreader, name, term, local)
+            if found is None or abs(found - weight) > 1e-6 * max(1.0, weight):
+                mismatches.append(
+                    {"field": name, "term": term, "expected_weight": weight, "index": found}
+                )
+        ordered = sorted(terms.items(), key=lambda kv: (-kv[1][0], kv[0]))
+        entry: dict[str, Any] = {
+            "analyzer": type(field.analyzer).__name__,
+            "terms": {term: freq for term, (freq, _) in ordered},
+            "distinct": len(terms),
+        }
+        if field.scorable:
+            length = sum(freq for freq, _ in terms.values())
+            stored_length = segreader.doc_field_length(local, name) or 0
+            entry["length"] = length
+            entry["indexed_length"] = stored_length  # the index keeps lengths in one byte
+            if byte_to_length(length_to_byte(length)) != stored_length:
+                mismatches.append(
+                    {"field": name, "length": length, "indexed_length": stored_length}
+                )
+        fields[name] = entry
+    return {
+        "fields": fields,
+        "terms_source": {
+            "method": TERMS_SOURCE,
+            "terms_checked": checked,
+            "verified": not mismatches,
+            "mismatches": mismatches[:100],
+        },
+    }
+
+
+@bp.get("/documents/<path:slug>")
+def document(slug: str) -> dict[str, Any]:
+    with service().lease() as gen:
+        docnum = gen.docnum_for_slug(slug)
+        if docnum is None:
+            raise NotFound(f"no article with slug {slug!r}")
+        doc = dict(gen.stored(docnum))
+        indexed = document_fields(gen, docnum, doc)
+        generation = gen.number
+    return {
+        "slug": slug,
+        "docnum": docnum,
+        "generation": generation,
+        "indexed_at": doc.get("indexed_at"),
+        "source_path": doc.get("source_path"),
+        "content_hash": doc.get("content_hash"),
+        "tickers": doc.get("tickers", []),
+        "unknown_symbols": doc.get("unknown_symbols", []),
+        "stored": doc,
+        **indexed,
+    }
+
+
+# --- GET /admin/stats --------------------------------------------------------------------
+
+FieldStats = dict[str, dict[str, int | None]]
+# per generation: (stats, milliseconds they took); dropped with the generation
+_field_stats: weakref.WeakKeyDictionary[Generation, tuple[FieldStats, float]] = (
+    weakref.WeakKeyDictionary()
+)
+_field_stats_lock = threading.Lock()
+
+
+def compute_field_stats(gen: Generation) -> FieldStats:
+    """Per indexed field: distinct terms, total postings, total tokens (scorable fields).
+
+    One pass over each segment's term table; distinct terms are the union over segments."""
+    reader = gen.searcher.reader()
+    segments = [segreader for segreader, _ in reader.leaf_readers()]
+    out: FieldStats = {}
+    for name in analyzable_fields():
+        seen: set[bytes] = set()
+        postings = 0
+        for segreader in segments:
+            for term, info in segreader.iter_field(name):
+                seen.add(term)
+                postings += info.doc_frequency()
+        out[name] = {
+            "terms": len(seen),
+            "postings": postings,
+            "tokens": int(reader.field_length(name)) if _SCHEMA[name].scorable else None,
+        }
+    return out
+
+
+def field_stats(gen: Generation) -> tuple[FieldStats, float, bool]:
+    """compute_field_stats, once per generation: (stats, milliseconds the computation
+    took, whether this call found them cached)."""
+    with _field_stats_lock:  # one computation at a time; a second request waits for it
+        cached = _field_stats.get(gen)
+        if cached is not None:
+            return cached[0], cached[1], True
+        started = time.perf_counter()
+        stats = compute_field_stats(gen)
+        elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
+        _field_stats[gen] = (stats, elapsed_ms)
+        return stats, elapsed_ms, False
+
+
+def folder_size(path: Path) -> int:
+    """Bytes in the files under path (0 when it is gone)."""
+    total = 0
+    try:
+        entries = list(os.scandir(path))
+    except OSError:
+        return 0
+    for entry in entries:
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                total += folder_size(Path(entry.path))
+            elif entry.is_file(follow_symlinks=False):
+                total += entry.stat(follow_symlinks=False).st_size
+        except OSError:
+            continue  # removed while we looked
+    return total
+
+
+@bp.get("/stats")
+def stats() -> dict[str, Any]:
+    with service().lease() as gen:
+        per_field, computed_ms, cached = field_stats(gen)
+        segments = len(list(gen.searcher.reader().leaf_readers()))
+        manifest = read_manifest(gen.index_dir)
+        live = manifest.live if manifest is not None else None
+        result: dict[str, Any] = {
+            "documents": gen.doc_count,
+            "deleted_documents": gen.doc_count_all - gen.doc_count,
+            "generation": gen.number,
+            "schema_version": manifest.schema_version if manifest is not None else None,
+            "indexed_at": gen.indexed_at,
+            "segments": segments,
+            "fields": per_field,
+            "field_stats": {
+                "cached": cached,
+                "computed_ms": computed_ms,
+                "note": FIELD_STATS_NOTE,
+            },
+            "live_dir": live,
+            "size_bytes": {
+                "live": folder_size(gen.index_dir / live) if live else 0,
+                "index_dir": folder_size(gen.index_dir),
+            },
+            # read now: a run with nothing to change makes no new generation
+            "last_report": read_last_report(gen.index_dir),
+            "pending": sorted(read_pending(gen.index_dir)),
+        }
+    return result

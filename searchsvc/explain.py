@@ -1,0 +1,440 @@
+"""Why a query returns what it returns: the evidence behind /admin/explain.
+
+The search is run twice on one generation: once as readers get it, to find the top hits,
+then again with those documents (and the one asked about) traced, so every score comes
+with the shares that make it up. The shares are recorded inside the same evaluation that
+produces the score (matching.Evaluator with ``traced``), so they add up to it by
+construction: through And, Or, Not, phrases, relaxation and match=any's coverage factor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+import numpy as np
+
+from searchsvc.analysis import explain_analysis, query_terms
+from searchsvc.entities.dictionary import CompanyDictionary, default_companies
+from searchsvc.matching import MAX_PREFIX_TERMS, Evaluator, Leaf, Trace
+from searchsvc.querylang import (
+    And,
+    DateRange,
+    MatchAll,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    Ticker,
+    Word,
+    parse,
+    to_text,
+)
+from searchsvc.schema import QUERY_FIELDS, TEXT_FIELD_BOOSTS
+from searchsvc.search import SearchRequest, _order, _Plan, _plan, _split, _suggest
+from searchsvc.searcher import Generation, IndexHandle
+
+EXPLAIN_HITS = 10
+WHY_NOT_FIELDS = tuple(TEXT_FIELD_BOOSTS)
+
+
+def explain(
+    handle: IndexHandle,
+    request: SearchRequest,
+    companies: CompanyDictionary | None = None,
+    slug: str | None = None,
+    hits: int = EXPLAIN_HITS,
+) -> dict[str, Any]:
+    """The /admin/explain document for one request (and, with ``slug``, why-not)."""
+    companies = companies or default_companies()
+    with handle.lease() as gen:
+        first = _plan(gen, request, companies)
+        order = _order(gen, request.sort, _final_mask(first), first.text.scores)
+        top = [int(d) for d in order[:hits]]
+        target = gen.docnum_for_slug(slug) if slug else None
+        traced = top + ([target] if target is not None else [])
+        plan = _plan(gen, request, companies, traced=traced)
+        assert plan.evaluator is not None and plan.evaluator.trace is not None
+        trace = plan.evaluator.trace
+        factors = _factors(plan, request)
+        parsed = parse(request.q, strict=request.strict)
+        result: dict[str, Any] = {
+            "query": request.q,
+            "generation": gen.number,
+            "match": request.match,
+            "sort": request.sort,
+            "parsed": {"text": to_text(parsed), "tree": node_json(parsed)},
+            "expanded": {"text": to_text(plan.tree or parsed), "tree": node_json(plan.tree)},
+            "terms": _terms(parsed),
+            "expansions": _expansions(gen, plan, request, companies, trace),
+            "filters": _filters(request, plan),
+            "total": int(_final_mask(plan).sum()),
+            "scoring": {
+                "model": "BM25F: per field, boost * idf * tf * (k1 + 1) / (tf + k1 * "
+                "(1 - b + b * field_length / avg_field_length)), summed over fields and terms",
+                "k1": 1.2,
+                "b": 0.75,
+                "idf": "ln(1 + (N - df + 0.5) / (df + 0.5))",
+                "ticker": "3 * idf * weight / (weight + k1); weight 10 for an article about "
+                "the company, else its mention count up to 2",
+                "documents": gen.doc_count,
+            },
+            "hits": [
+                _explained_hit(gen, plan, trace, factors, docnum, rank)
+                for rank, docnum in enumerate(top, start=1)
+            ],
+        }
+        if slug is not None:
+            result["why_not"] = _why_not(gen, plan, request, trace, factors, slug, target, order)
+        return result
+
+
+def _final_mask(plan: _Plan) -> np.ndarray:
+    mask = plan.text.mask.copy()
+    for f in plan.filters.values():
+        mask &= f
+    return mask
+
+
+# --- the query ---------------------------------------------------------------------------
+
+
+def node_json(node: Node | None) -> dict[str, Any] | None:
+    """A query tree as JSON: {"type": ..., ...children}."""
+    if node is None:
+        return None
+    if isinstance(node, Word):
+        return {"type": "word", "text": node.text, "field": node.field, "prefix": node.prefix}
+    if isinstance(node, Phrase):
+        return {"type": "phrase", "words": list(node.words), "field": node.field}
+    if isinstance(node, DateRange):
+        return {"type": "date_range", "from": node.start, "to": node.end}
+    if isinstance(node, Ticker):
+        return {"type": "ticker", "symbols": list(node.symbols), "written": node.label}
+    if isinstance(node, Not):
+        return {"type": "not", "child": node_json(node.child)}
+    if isinstance(node, And | Or):
+        kind = "and" if isinstance(node, And) else "or"
+        return {"type": kind, "children": [node_json(c) for c in node.children]}
+    assert isinstance(node, MatchAll)
+    return {"type": "match_all"}
+
+
+def _walk(node: Node) -> list[Node]:
+    if isinstance(node, Not):
+        return [node, *_walk(node.child)]
+    if isinstance(node, And | Or):
+        return [node, *(n for c in node.children for n in _walk(c))]
+    return [node]
+
+
+def _terms(parsed: Node) -> list[dict[str, Any]]:
+    """Each word of the query as the text fields analyse it: token -> normalized -> term."""
+    rows = []
+    for node in _walk(parsed):
+        if isinstance(node, Word):
+            written, field = node.text, node.field
+        elif isinstance(node, Phrase):
+            written, field = " ".join(node.words), node.field
+        else:
+            continue
+        row: dict[str, Any] = {"written": written, "field": field, "tokens": []}
+        if isinstance(node, Word) and node.prefix:
+            row["written"] += "*"
+        if field != "ticker":  # a company, not words: see "expansions"
+            # the text fields share one analyzer; a fielded word uses its field's
+            analysed = QUERY_FIELDS[field][0] if field in QUERY_FIELDS else "body"
+            row["tokens"] = [asdict(t) for t in explain_analysis(analysed, written)]
+        rows.append(row)
+    return rows
+
+
+def _expansions(
+    gen: Generation,
+    plan: _Plan,
+    request: SearchRequest,
+    companies: CompanyDictionary,
+    trace: Trace,
+) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for node in _walk(plan.tree) if plan.tree is not None else []:
+        if isinstance(node, Ticker):
+            named = [c for s in node.symbols if (c := companies.lookup(s)) is not None]
+            out.append(
+                {
+                    "kind": "company",
+                    "written": node.label,
+                    "symbols": list(node.symbols),
+                    "companies": [
+                        {"symbol": c.symbol, "name": c.name, "aliases": list(c.aliases)}
+                        for c in named
+                    ],
+                    "documents": int(
+                        gen.columns["tickers"].mask_for(node.symbols, gen.doc_count_all).sum()
+                    ),
+                    "why": "a company named by any of its names or symbols also matches the "
+                    "articles whose extracted tickers include it",
+                }
+            )
+    prefixes: dict[str, dict[str, list[str]]] = {}
+    for written, field, terms in trace.prefixes:
+        prefixes.setdefault(written, {})[field] = terms
+    for written, by_field in prefixes.items():
+        out.append(
+            {
+                "kind": "prefix",
+                "written": written,
+                "terms": by_field,
+                "why": "a word ending in * matches the indexed terms that start with it, "
+                f"per field (at most {MAX_PREFIX_TERMS} each)",
+            }
+        )
+    if plan.relaxed:
+        out.append(
+            {
+                "kind": "relaxation",
+                "dropped": list(plan.dropped),
+                "why": "no article matched every word, so words were dropped, those matching "
+                "nothing first, then the most common (match=all)",
+            }
+        )
+    total = int(_final_mask(plan).sum())
+    if total == 0 or plan.relaxed:
+        suggestion = _suggest(gen, request, companies)
+        if suggestion:
+            out.append(
+                {
+                    "kind": "spelling",
+                    "suggestion": suggestion,
+                    "applied": False,
+                    "why": "words unknown to the index have a close indexed word; offered to "
+                    "the reader as 'did you mean', never searched silently",
+                }
+            )
+    return out
+
+
+def _ticker_documents(gen: Generation, symbols: tuple[str, ...]) -> int:
+    return int(gen.columns["tickers"].mask_for(symbols, gen.doc_count_all).sum())
+
+
+def _filters(request: SearchRequest, plan: _Plan) -> list[dict[str, Any]]:
+    written = {
+        "tags": list(request.tags),
+        "category": list(request.categories),
+        "author": list(request.authors),
+        "tickers": list(request.tickers),
+        "published": [v for v in (request.date_from, request.date_to) if v],
+    }
+    return [
+        {"filter": name, "values": written.get(name, []), "documents": int(mask.sum())}
+        for name, mask in plan.filters.items()
+    ]
+
+
+# --- scores ------------------------------------------------------------------------------
+
+
+def _factors(plan: _Plan, request: SearchRequest) -> dict[str, Any] | None:
+    """match=any's coverage factor (the share of query parts a document matches)."""
+    if request.match != "any" or len(plan.kept) < 2:
+        return None
+    return {"parts": [m.mask for _, m in plan.kept]}
+
+
+def _breakdown(
+    gen: Generation, plan: _Plan, trace: Trace, factor: float, docnum: int
+) -> list[dict[str, Any]]:
+    slot = int(trace.slot[docnum])
+    shares = plan.text.trace or {}
+    rows = []
+    for key, values in shares.items():
+        value = float(values[slot])
+        if value == 0.0:
+            continue
+        leaf: Leaf = trace.leaves[key]
+        ids, weights = gen.postings(leaf.field, leaf.term)
+        at = np.flatnonzero(ids == docnum)
+        tf = float(weights[at[0]]) if len(at) else 0.0
+        row: dict[str, Any] = {
+            "kind": leaf.kind,
+            "written": leaf.written,
+            "field": leaf.field,
+            "term": leaf.term,
+            "tf": tf,
+            "df": leaf.df,
+            "idf": round(leaf.idf, 6),
+            "boost": leaf.boost,
+            "value": value,
+        }
+        if leaf.kind == "ticker":
+            row["tf_is"] = "ticker weight (10 = the article is about the company)"
+        else:
+            row["field_length"] = float(gen.lengths[leaf.field][docnum])
+            row["avg_field_length"] = round(gen.avg_length[leaf.field], 3)
+        if factor != 1.0:
+            row["before_factors"] = value / factor if factor else 0.0
+        rows.append(row)
+    rows.sort(key=lambda r: -r["value"])
+    return rows
+
+
+def _doc_factor(factors: dict[str, Any] | None, docnum: int) -> float:
+    if factors is None:
+        return 1.0
+    parts = factors["parts"]
+    return float(np.float32(sum(bool(p[docnum]) for p in parts)) / np.float32(len(parts)))
+
+
+def _explained_hit(
+    gen: Generation,
+    plan: _Plan,
+    trace: Trace,
+    factors: dict[str, Any] | None,
+    docnum: int,
+    rank: int,
+) -> dict[str, Any]:
+    factor = _doc_factor(factors, docnum)
+    breakdown = _breakdown(gen, plan, trace, factor, docnum)
+    hit: dict[str, Any] = {
+        "slug": gen.stored(docnum)["slug"],
+        "rank": rank,
+        "score": float(plan.text.scores[docnum]),
+        "breakdown": breakdown,
+        "breakdown_sum": float(sum(r["value"] for r in breakdown)),
+        "factors": [],
+    }
+    if factors is not None:
+        hit["factors"].append(
+            {
+                "name": "match=any coverage",
+                "value": factor,
+                "why": "share of the query's parts this article matches; every share above "
+                "is multiplied by it",
+            }
+        )
+    return hit
+
+
+# --- why not -----------------------------------------------------------------------------
+
+
+def _why_not(
+    gen: Generation,
+    plan: _Plan,
+    request: SearchRequest,
+    trace: Trace,
+    factors: dict[str, Any] | None,
+    slug: str,
+    docnum: int | None,
+    order: np.ndarray,
+) -> dict[str, Any]:
+    if docnum is None:
+        return {
+            "slug": slug,
+            "exists": False,
+            "matched": False,
+            "rank": None,
+            "missing_terms": [],
+            "excluded_by": [
+                {
+                    "kind": "not_indexed",
+                    "why": f"no article has this slug in generation {gen.number}",
+                }
+            ],
+        }
+    matched = bool(_final_mask(plan)[docnum])
+    positions = np.flatnonzero(order == docnum)
+    rank = int(positions[0]) + 1 if len(positions) else None
+    result: dict[str, Any] = {
+        "slug": slug,
+        "exists": True,
+        "matched": matched,
+        "rank": rank,
+        "excluded_by": _excluded_by(gen, plan, request, docnum),
+        "missing_terms": _missing_terms(gen, plan, docnum),
+    }
+    if matched and rank is not None:
+        result.update(_explained_hit(gen, plan, trace, factors, docnum, rank))
+        result["slug"] = slug
+    return result
+
+
+def _excluded_by(
+    gen: Generation, plan: _Plan, request: SearchRequest, docnum: int
+) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    kept = [node for node, _ in plan.kept]
+    for node, part in plan.parts:
+        if not part.mask[docnum] and node in kept:
+            out.append(
+                {
+                    "kind": "clause",
+                    "clause": to_text(node),
+                    "why": "every part of the query must match (match=all)"
+                    if request.match == "all"
+                    else "no part of the query matches (match=any)",
+                }
+            )
+    if request.match == "any" and any(part.mask[docnum] for _, part in plan.kept):
+        out = []  # one matching part is enough
+    if plan.tree is not None:
+        _, negatives = _split(plan.tree)
+        for node in negatives:
+            assert isinstance(node, Not)
+            inner = Evaluator(gen).evaluate(node.child, positive=False)
+            if inner is not None and inner.mask[docnum]:
+                out.append(
+                    {"kind": "exclusion", "clause": to_text(node), "why": "the query excludes it"}
+                )
+    stored = gen.stored(docnum)
+    has = {
+        "tags": stored.get("tags", []),
+        "category": stored.get("categories", []),
+        "author": stored.get("authors", []),
+        "tickers": [t["symbol"] for t in stored.get("tickers", [])],
+        "published": [stored.get("published_at")],
+    }
+    for name, mask in plan.filters.items():
+        if not mask[docnum]:
+            out.append(
+                {
+                    "kind": "filter",
+                    "filter": name,
+                    "document_has": has.get(name, []),
+                    "why": f"the {name} filter does not include this article's value",
+                }
+            )
+    if not gen.alive[docnum]:
+        out.append({"kind": "deleted", "why": "the document is deleted in this generation"})
+    return out
+
+
+def _missing_terms(gen: Generation, plan: _Plan, docnum: int) -> list[dict[str, Any]]:
+    """Query terms (as indexed) that this article has in none of the fields searched."""
+    missing: list[dict[str, Any]] = []
+    for node in _walk(plan.tree) if plan.tree is not None else []:
+        if isinstance(node, Ticker):
+            column = gen.columns["tickers"].mask_for(node.symbols, gen.doc_count_all)
+            if not column[docnum]:
+                missing.append({"written": node.label, "ticker": list(node.symbols)})
+            continue
+        if isinstance(node, Word):
+            written, field, terms = node.text, node.field, query_terms(node.text)
+        elif isinstance(node, Phrase):
+            written, field = " ".join(node.words), node.field
+            terms = query_terms(written)
+        else:
+            continue
+        if node.field == "ticker" or (isinstance(node, Word) and node.prefix):
+            continue
+        fields = QUERY_FIELDS.get(field, WHY_NOT_FIELDS) if field else WHY_NOT_FIELDS
+        for term in terms:
+            if not any(_has_term(gen, f, term, docnum) for f in fields):
+                missing.append({"written": written, "term": term, "fields": list(fields)})
+    return missing
+
+
+def _has_term(gen: Generation, field: str, term: str, docnum: int) -> bool:
+    ids, _ = gen.postings(field, term)
+    return bool((ids == docnum).any())
