@@ -16,7 +16,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # Imported here so that library users (indexer, CLI) do not pay for Flask.
     from flask import Flask
 
-    from searchsvc import admin, admin_explain, admin_inspect, api, errors
+    from searchsvc import admin, admin_explain, admin_inspect, api, errors, querylog
     from searchsvc.service import SearchService
     from searchsvc.settings import load_settings
 
@@ -26,9 +26,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
     app.json.sort_keys = False  # type: ignore[attr-defined]
     SearchService.init_app(app)
+    querylog.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(admin_inspect.bp)
+    app.register_blueprint(querylog.bp)
     app.register_blueprint(admin_explain.bp)
     errors.init_app(app)
     logging.getLogger("searchsvc").setLevel(logging.INFO)

@@ -8,6 +8,7 @@ from flask import Blueprint, request
 
 from searchsvc.errors import BadParameter, IndexNotFound, NotFound
 from searchsvc.layout import read_last_report
+from searchsvc.querylog import record_search
 from searchsvc.schema import FACET_FIELDS
 from searchsvc.search import SearchRequest, results_to_json
 from searchsvc.service import service
@@ -58,6 +59,7 @@ def search_request_from_args() -> SearchRequest:
 @bp.get("/api/search")
 def search() -> dict[str, Any]:
     results = service().search(search_request_from_args())
+    record_search(results)  # queued for a background writer; never waits, never raises
     return results_to_json(results)
 
 

@@ -41,6 +41,19 @@ SETTINGS: tuple[Setting, ...] = (
         0.25,
         "how often a server process checks for a new index generation",
     ),
+    Setting(
+        "QUERY_LOG",
+        "SEARCHSVC_QUERY_LOG",
+        True,
+        "record each search (no IP addresses) in querylog.sqlite3 beside the index; "
+        "0, false or off disables it",
+    ),
+    Setting(
+        "QUERY_LOG_MAX_ROWS",
+        "SEARCHSVC_QUERY_LOG_MAX_ROWS",
+        100_000,
+        "most searches the query log keeps; older ones are deleted",
+    ),
 )
 
 
@@ -51,6 +64,10 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         value = os.environ.get(setting.env, setting.default)
         if overrides and overrides.get(setting.name) is not None:
             value = overrides[setting.name]
+        if isinstance(setting.default, bool) and isinstance(value, str):
+            value = value.strip().lower() not in ("0", "false", "off", "no")
+        elif isinstance(setting.default, int) and not isinstance(value, bool):
+            value = int(value)
         if isinstance(setting.default, float) and value is not None:
             value = float(value)
         values[setting.name] = value

@@ -22,7 +22,15 @@ SHARED_CORPUS = ROOT.parent / "shared" / "corpus"
 @pytest.fixture(autouse=True)
 def _no_searchsvc_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never pick up a developer's SEARCHSVC_* settings."""
-    for name in ("CONTENT_DIR", "INDEX_DIR", "ADMIN_TOKEN", "COMPANIES_FILE", "REFRESH_SECONDS"):
+    for name in (
+        "CONTENT_DIR",
+        "INDEX_DIR",
+        "ADMIN_TOKEN",
+        "COMPANIES_FILE",
+        "REFRESH_SECONDS",
+        "QUERY_LOG",
+        "QUERY_LOG_MAX_ROWS",
+    ):
         monkeypatch.delenv(f"SEARCHSVC_{name}", raising=False)
 
 
