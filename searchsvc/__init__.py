@@ -16,11 +16,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # Imported here so that library users (indexer, CLI) do not pay for Flask.
     from flask import Flask
 
-    from searchsvc import admin, admin_explain, admin_inspect, api, errors, querylog
+    from searchsvc import admin, admin_explain, admin_inspect, admin_page, api, errors, querylog
     from searchsvc.service import SearchService
     from searchsvc.settings import load_settings
 
-    app = Flask(__name__)
+    # no app-wide /static/: searchsvc/static/ belongs to the admin page (admin_page.py)
+    app = Flask(__name__, static_folder=None)
     app.config.update(load_settings(test_config))
     app.config.update({k: v for k, v in (test_config or {}).items() if k not in app.config})
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
@@ -32,6 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_inspect.bp)
     app.register_blueprint(querylog.bp)
     app.register_blueprint(admin_explain.bp)
+    app.register_blueprint(admin_page.bp)
     errors.init_app(app)
     logging.getLogger("searchsvc").setLevel(logging.INFO)
     return app

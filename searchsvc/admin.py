@@ -13,6 +13,12 @@ authenticated:
   `WWW-Authenticate: Bearer realm="searchsvc admin"`;
 - otherwise routing proceeds as usual (404/405/the view).
 
+One exception, `PUBLIC_PATHS`: the admin page's shell (`GET /admin/`) and its two static
+files load without the token, because a browser navigation cannot send a bearer header.
+They hold no data (the page asks for the token, then calls the JSON endpoints with it), and
+only GET/HEAD of those exact paths pass, and only while admin is enabled; everything else
+under /admin, every JSON endpoint included, still needs the token.
+
 Every admin response, errors included, carries `Cache-Control: no-store`.
 
 New endpoints only need `@bp.get(...)`/`@bp.post(...)` here (or any blueprint mounted
@@ -35,6 +41,13 @@ from searchsvc.service import service
 PREFIX = "/admin"
 REALM = "searchsvc admin"
 MAX_PATHS = 10_000
+# served without the token (admin enabled, GET/HEAD only): the page shell and its assets,
+# see searchsvc/admin_page.py. Exact paths, no patterns: adding one is a security decision.
+# "/admin" only redirects to "/admin/".
+PUBLIC_PATHS = frozenset(
+    {PREFIX, PREFIX + "/", PREFIX + "/static/admin.js", PREFIX + "/static/admin.css"}
+)
+PUBLIC_METHODS = frozenset({"GET", "HEAD"})
 
 bp = Blueprint("admin", __name__, url_prefix=PREFIX)
 log = logging.getLogger("searchsvc")
@@ -85,6 +98,8 @@ def _guard() -> None:
     token = admin_token()
     if token is None:
         raise AdminDisabled("admin endpoints are disabled; set SEARCHSVC_ADMIN_TOKEN to enable")
+    if request.method in PUBLIC_METHODS and request.path in PUBLIC_PATHS:
+        return  # the page shell and its static files: no data, see PUBLIC_PATHS
     check_bearer(token)
 
 
