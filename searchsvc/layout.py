@@ -114,9 +114,12 @@ def remove_stale_dirs(index_dir: Path, keep: str) -> None:
 
 def remove_leftovers(index_dir: Path, keep: str) -> None:
     """Under the writer lock: builds and generations other than ``keep``, and the temporary
-    files of JSON writes that a killed process never renamed."""
+    files (ours and Whoosh's) that a killed process never renamed."""
     remove_stale_dirs(index_dir, keep)
     for tmp in index_dir.glob(".*.tmp"):
+        tmp.unlink(missing_ok=True)
+    # Whoosh writes a commit's table of contents to "_MAIN_<gen>.toc.<random>", then renames it
+    for tmp in (index_dir / keep).glob("_*.toc.*"):
         tmp.unlink(missing_ok=True)
 
 

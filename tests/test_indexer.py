@@ -322,3 +322,20 @@ def test_a_file_name_with_a_tab_is_reported_not_indexed(content_dir: Path, tmp_p
     assert [(e.path, e.reason) for e in report.errors] == [
         ("tab\there.md", "file name contains a tab or line break")
     ]
+
+
+def test_a_run_clears_what_killed_runs_left(content_dir: Path, tmp_path: Path) -> None:
+    index = tmp_path / "ix"
+    build_index(content_dir, index, workers=1)
+    manifest = read_manifest(index)
+    assert manifest is not None
+    left = [
+        index / "build-20250101T000000000000-1",
+        index / ".pending.json.4242.tmp",
+        index / manifest.live / "_MAIN_9.toc.123456.789",
+    ]
+    left[0].mkdir()
+    for path in left[1:]:
+        path.write_text("half written")
+    build_index(content_dir, index)  # nothing to index: the clean-up still runs
+    assert not any(path.exists() for path in left)
