@@ -232,9 +232,7 @@ def document_fields(gen: Generation, docnum: int, doc: dict[str, Any]) -> dict[s
 @bp.get("/documents/<path:slug>")
 def document(slug: str) -> dict[str, Any]:
     with service().lease() as gen:
-        docnum = gen.docnum_for_slug(slug)
-        if docnum is None:
-            raise NotFound(f"no article with slug {slug!r}")
+        docnum = gen.article_docnum(slug)
         doc = dict(gen.stored(docnum))
         indexed = document_fields(gen, docnum, doc)
         generation = gen.number

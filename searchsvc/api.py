@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, request
 
-from searchsvc.errors import BadParameter, IndexNotFound, NotFound
+from searchsvc.errors import BadParameter, IndexNotFound
 from searchsvc.layout import read_last_report
 from searchsvc.querylog import record_search
 from searchsvc.schema import FACET_FIELDS
@@ -66,10 +66,7 @@ def search() -> dict[str, Any]:
 @bp.get("/api/articles/<path:slug>")
 def article(slug: str) -> dict[str, Any]:
     with service().lease() as gen:
-        docnum = gen.docnum_for_slug(slug)
-        if docnum is None:
-            raise NotFound(f"no article with slug {slug!r}")
-        doc = dict(gen.stored(docnum))
+        doc = dict(gen.stored(gen.article_docnum(slug)))
     doc["body_text"] = doc.pop("body")
     doc["author"] = doc["authors"][0] if doc["authors"] else None
     doc["category"] = doc["categories"][0] if doc["categories"] else None

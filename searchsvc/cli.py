@@ -44,6 +44,19 @@ def reports_errors(func: F) -> F:
 content_option = click.option(
     "--content", type=click.Path(path_type=Path), help="Folder of Markdown articles [seeds]."
 )
+
+
+def match_option(help: str) -> Callable[[F], F]:
+    """--match all|any, as /api/search's match parameter."""
+    return click.option(
+        "--match",
+        type=click.Choice(["all", "any"]),
+        default="all",
+        show_default=True,
+        help=help,
+    )
+
+
 index_option = click.option(
     "--index", "index_dir", type=click.Path(path_type=Path), help="Index folder [index]."
 )
@@ -184,13 +197,7 @@ def watch_command(
     show_default=True,
     help="Order of the results.",
 )
-@click.option(
-    "--match",
-    type=click.Choice(["all", "any"]),
-    default="all",
-    show_default=True,
-    help="Every word must match (all), or rank by any of them (any).",
-)
+@match_option("Every word must match (all), or rank by any of them (any).")
 @click.option("--page", type=int, default=1, show_default=True, help="Page of results, from 1.")
 @click.option(
     "--per-page", type=int, default=10, show_default=True, help="Results per page (1-50)."
@@ -308,13 +315,7 @@ def serve_command(
     show_default=True,
     help="Largest drop of a query's nDCG@10, MRR or recall@10 that is not a regression.",
 )
-@click.option(
-    "--match",
-    type=click.Choice(["all", "any"]),
-    default="all",
-    show_default=True,
-    help="Search mode the queries run with, as in `searchsvc search`.",
-)
+@match_option("Search mode the queries run with, as in `searchsvc search`.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run (and comparison) as JSON.")
 @reports_errors
 def relevance_command(

@@ -23,7 +23,7 @@ import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3LeafMatcher
 
-from searchsvc.errors import IndexNotFound
+from searchsvc.errors import IndexNotFound, NotFound
 from searchsvc.layout import Manifest, read_last_report, read_manifest
 from searchsvc.schema import FACET_FIELDS, SCHEMA_VERSION, TEXT_FIELD_BOOSTS
 
@@ -307,6 +307,13 @@ class Generation:
     def docnum_for_slug(self, slug: str) -> int | None:
         docs = self.postings("slug", slug)[0]
         return int(docs[0]) if len(docs) else None
+
+    def article_docnum(self, slug: str) -> int:
+        """The document number of an article; NotFound (404) when no article has the slug."""
+        docnum = self.docnum_for_slug(slug)
+        if docnum is None:
+            raise NotFound(f"no article with slug {slug!r}")
+        return docnum
 
     def close(self) -> None:
         self.searcher.close()

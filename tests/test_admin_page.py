@@ -19,9 +19,6 @@ import fnmatch
 import json
 import os
 import re
-import shutil
-import subprocess
-import sys
 import time
 import tomllib
 import urllib.error
@@ -38,7 +35,7 @@ from flask.testing import FlaskClient
 from searchsvc import create_app
 from searchsvc.admin import PUBLIC_PATHS
 from tests.conftest import ROOT, SEEDS
-from tests.test_e2e import OPENER, START_TIMEOUT, fetch, free_port, stop
+from tests.test_e2e import OPENER, fetch, running_server
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, ConsoleMessage, Page, Response
@@ -316,37 +313,10 @@ def admin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`searchsvc serve` with the admin token, over a temp copy of seeds/: its base URL."""
     if MISSING:
         pytest.skip(f"no browser to drive: needs {' and '.join(MISSING)}")
-    root = tmp_path_factory.mktemp("admin-page")
-    content, index_dir, log = root / "content", root / "index", root / "server.log"
-    shutil.copytree(SEEDS, content)
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SEARCHSVC_")}
-    env["SEARCHSVC_ADMIN_TOKEN"] = TOKEN
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    env["HOME"] = env["XDG_RUNTIME_DIR"] = str(root)
-    command = [sys.executable, "-m", "searchsvc.cli", "serve", "--content", str(content)]
-    command += ["--index", str(index_dir), "--port", str(port), "--workers", "2"]
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            command, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"server exited with {process.returncode}:\n{log.read_text()}")
-            try:
-                if fetch(f"{base}/healthz", timeout=2).status == 200:
-                    break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"no /healthz within {START_TIMEOUT}s:\n{log.read_text()}")
-            time.sleep(0.1)
-        yield base
-    finally:
-        stop(process)
+    with running_server(
+        tmp_path_factory.mktemp("admin-page"), {"SEARCHSVC_ADMIN_TOKEN": TOKEN}
+    ) as server:
+        yield server.base
 
 
 @pytest.fixture(scope="module")

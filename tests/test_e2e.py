@@ -18,6 +18,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path
@@ -74,39 +75,59 @@ def stop(process: subprocess.Popen[bytes]) -> None:
             process.wait(timeout=5)
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    root = tmp_path_factory.mktemp("e2e")
-    content, index_dir, log = root / "content", root / "index", root / "server.log"
-    shutil.copytree(SEEDS, content)
+def launch(
+    root: Path, log: Path, env_extra: dict[str, str], *args: str
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Start `searchsvc serve` (gunicorn, 2 workers) on a free port of 127.0.0.1, in its own
+    session, with no SEARCHSVC_* setting but ``env_extra``; its process and base URL."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SEARCHSVC_")}
-    bin_dir = str(Path(sys.executable).parent)
-    env["PATH"] = os.pathsep.join([bin_dir, env.get("PATH", "")])
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     env["HOME"] = env["XDG_RUNTIME_DIR"] = str(root)  # nothing may land in the real home
-    command = [sys.executable, "-m", "searchsvc.cli", "serve", "--content", str(content)]
-    command += ["--index", str(index_dir), "--port", str(port), "--workers", "2"]
+    env.update(env_extra)
+    command = [sys.executable, "-m", "searchsvc.cli", "serve", *args]
+    command += ["--port", str(port), "--workers", "2"]
     with open(log, "wb") as out:
         process = subprocess.Popen(
             command, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
+    return process, f"http://127.0.0.1:{port}"
+
+
+def wait_until_healthy(process: subprocess.Popen[bytes], base: str, log: Path) -> None:
+    """Until /healthz answers 200; the test fails if the server exits or takes too long."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        if process.poll() is not None:
+            pytest.fail(f"server exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            if fetch(f"{base}/healthz", timeout=2).status == 200:
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(f"no /healthz within {START_TIMEOUT}s:\n{log.read_text()}")
+        time.sleep(0.1)
+
+
+@contextmanager
+def running_server(root: Path, env_extra: dict[str, str] | None = None) -> Iterator[Server]:
+    """A served temporary copy of seeds/ in root, indexed on start, stopped at the end."""
+    content, index_dir, log = root / "content", root / "index", root / "server.log"
+    shutil.copytree(SEEDS, content)
+    args = ("--content", str(content), "--index", str(index_dir))
+    process, base = launch(root, log, env_extra or {}, *args)
     try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"server exited with {process.returncode}:\n{log.read_text()}")
-            try:
-                if fetch(f"{base}/healthz", timeout=2).status == 200:
-                    break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"no /healthz within {START_TIMEOUT}s:\n{log.read_text()}")
-            time.sleep(0.1)
+        wait_until_healthy(process, base, log)
         yield Server(base, index_dir, log)
     finally:
         stop(process)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with running_server(tmp_path_factory.mktemp("e2e")) as running:
+        yield running
 
 
 def test_first_start_builds_the_index_and_gunicorn_serves_it(server: Server) -> None:

@@ -24,14 +24,11 @@ back: each forces its interleaving through the app, so it happens every time.
 from __future__ import annotations
 
 import bisect
-import os
 import random
 import shutil
 import subprocess
-import sys
 import threading
 import time
-import urllib.error
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,7 +43,7 @@ from searchsvc.indexer import ReindexReport, build_index
 from searchsvc.search import SearchRequest, search
 from searchsvc.searcher import IndexHandle
 from tests.conftest import SEEDS
-from tests.test_e2e import START_TIMEOUT, fetch, free_port, stop
+from tests.test_e2e import fetch, launch, stop, wait_until_healthy
 
 MARKER = "zephyrquark"  # in no seed article; the test's edits change who has it
 WORD = "nvidia"  # seed articles have it; the test's edits and deletions change its total
@@ -202,36 +199,12 @@ class Live:
 
     # --- server ------------------------------------------------------------------------
     def start(self) -> None:
-        port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SEARCHSVC_")}
-        env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-        env["HOME"] = env["XDG_RUNTIME_DIR"] = str(self.root)
-        env["SEARCHSVC_CONTENT_DIR"] = str(self.content)
-        env["SEARCHSVC_INDEX_DIR"] = str(self.index_dir)
-        command = [sys.executable, "-m", "searchsvc.cli", "serve"]
-        command += ["--port", str(port), "--workers", "2"]
-        with open(self.log, "wb") as out:
-            self.process = subprocess.Popen(
-                command,
-                cwd=self.root,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        self.base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if self.process.poll() is not None:
-                pytest.fail(f"server exited with {self.process.returncode}:\n{self.log_text()}")
-            try:
-                if fetch(f"{self.base}/healthz", timeout=2).status == 200:
-                    break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"no /healthz within {START_TIMEOUT}s:\n{self.log_text()}")
-            time.sleep(0.1)
+        env = {
+            "SEARCHSVC_CONTENT_DIR": str(self.content),
+            "SEARCHSVC_INDEX_DIR": str(self.index_dir),
+        }
+        self.process, self.base = launch(self.root, self.log, env)
+        wait_until_healthy(self.process, self.base, self.log)
 
     def log_text(self) -> str:
         return self.log.read_text("utf-8", errors="replace") if self.log.exists() else ""
