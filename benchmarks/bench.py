@@ -7,7 +7,6 @@ See benchmarks/README.md for what is measured and the targets.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import sqlite3
@@ -22,6 +21,7 @@ from benchmarks.engines import (
     fts5_engine,
     load_articles,
     log,
+    save_json,
     searchsvc_engine,
     time_queries,
 )
@@ -113,10 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="searchsvc-bench-") as tmp:
         result = run(args, Path(tmp))
     print_report(result)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
-        log(f"wrote {args.json}")
+    save_json(args.json, result)
     return 1 if args.check and not targets_met(result) else 0
 
 

@@ -7,6 +7,7 @@ own full build parses the same files again, as it must).
 from __future__ import annotations
 
 import gc
+import json
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -45,6 +46,15 @@ class Timing:
 def log(message: str) -> None:
     """Progress goes to stderr so stdout holds only the report."""
     print(message, file=sys.stderr, flush=True)
+
+
+def save_json(path: Path | None, result: dict[str, Any]) -> None:
+    """``--json OUT``: the whole result, for comparing runs (nothing when not asked)."""
+    if path is None:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+    log(f"wrote {path}")
 
 
 def load_articles(content_dir: Path) -> tuple[list[Article], int, float]:

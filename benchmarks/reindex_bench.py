@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from benchmarks.bench import DEFAULT_CORPUS
-from benchmarks.engines import log
+from benchmarks.engines import log, save_json
 from benchmarks.gencorpus import generate_corpus
 from searchsvc.articles import iter_article_paths
 from searchsvc.entities.dictionary import companies_for
@@ -594,10 +594,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = run(args, Path(tmp))
     result["table"] = table(result)
     print_report(result)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
-        log(f"wrote {args.json}")
+    save_json(args.json, result)
     return 1 if args.check and not targets_met(result) else 0
 
 

@@ -30,21 +30,14 @@ from searchsvc.search import SearchRequest, search
 from searchsvc.searcher import IndexHandle
 from searchsvc.watch import event_paths, format_report, run_watch
 from tests.conftest import write_article
+from tests.test_indexer import article as indexer_article
 
 DEADLINE = 10.0  # seconds any one wait may take before the test fails
-ARTICLE = """---
-slug: {slug}
-title: {title}
-publishedAt: "2025-06-01"
-tags: [Testing]
----
-{body}
-"""
 BAD_YAML = "---\ntitle: [unclosed\n---\nBody text.\n"
 
 
 def article(slug: str, body: str = "Some body text.") -> str:
-    return ARTICLE.format(slug=slug, title=f"Title of {slug}", body=body)
+    return indexer_article(slug, title=f"Title of {slug}", body=body)
 
 
 def wait_until(condition: Callable[[], bool], what: str) -> None:
