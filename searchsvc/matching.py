@@ -115,7 +115,7 @@ class Evaluator:
         return Matched(self.gen.alive.copy(), np.zeros(self.size, np.float32), self._traced())
 
     def _leaf(self, result: Matched, leaf: Leaf, ids: np.ndarray, values: np.ndarray) -> None:
-        """Record one leaf's contributions to ``result`` (when tracing)."""
+        """Record one leaf's contributions to ``result`` (callers check that it traces)."""
         if self.trace is None or result.trace is None or not len(ids):
             return
         self.trace.leaves.append(leaf)
@@ -186,8 +186,10 @@ class Evaluator:
             ids, contributions = bm25(self.gen, field_name, term, boost)
             result.mask[ids] = True
             np.add.at(result.scores, ids, contributions)
-            leaf = Leaf("term", field_name, term, boost, len(ids), idf(self.gen, len(ids)), written)
-            self._leaf(result, leaf, ids, contributions)
+            if self.trace is not None:  # /admin/explain only: nothing extra on a search
+                df = len(ids)
+                leaf = Leaf("term", field_name, term, boost, df, idf(self.gen, df), written)
+                self._leaf(result, leaf, ids, contributions)
         return result
 
     def _word(self, node: Word, positive: bool) -> Matched | None:
@@ -237,12 +239,13 @@ class Evaluator:
             for term in terms:
                 ids, contributions = bm25(self.gen, field_name, term, boost)
                 np.add.at(scores, ids, contributions)
-                found = in_field[ids]  # only where the whole phrase is in this field
-                leaf = Leaf(
-                    "phrase term", field_name, term, boost, len(ids), idf(self.gen, len(ids)),
-                    written,
-                )  # fmt: skip
-                self._leaf(result, leaf, ids[found], contributions[found])
+                if self.trace is not None:
+                    found = in_field[ids]  # only where the whole phrase is in this field
+                    df = len(ids)
+                    leaf = Leaf(
+                        "phrase term", field_name, term, boost, df, idf(self.gen, df), written
+                    )
+                    self._leaf(result, leaf, ids[found], contributions[found])
             result.mask |= in_field
             result.scores += np.where(in_field, scores, 0.0).astype(np.float32)
         return result
@@ -260,8 +263,10 @@ class Evaluator:
                 np.float32
             )
             np.add.at(result.scores, ids, contributions)
-            leaf = Leaf("ticker", "tickers", symbol, TICKER_BOOST, len(ids), ticker_idf, node.label)
-            self._leaf(result, leaf, ids, contributions)
+            if self.trace is not None:
+                df = len(ids)
+                leaf = Leaf("ticker", "tickers", symbol, TICKER_BOOST, df, ticker_idf, node.label)
+                self._leaf(result, leaf, ids, contributions)
         return result
 
     def _dates(self, node: DateRange) -> Matched:

@@ -200,7 +200,6 @@ class Generation:
         self._postings_size = 0
         self._lock = threading.Lock()
         report = read_last_report(index_dir) or {}
-        self.last_report = report
         self.indexed_at: str | None = report.get("finished_at")
 
     # --- terms ---------------------------------------------------------------------------
