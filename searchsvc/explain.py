@@ -56,7 +56,6 @@ def explain(
         plan = _plan(gen, request, companies, traced=traced)
         assert plan.evaluator is not None and plan.evaluator.trace is not None
         trace = plan.evaluator.trace
-        factors = _factors(plan, request)
         parsed = parse(request.q, strict=request.strict)
         result: dict[str, Any] = {
             "query": request.q,
@@ -80,12 +79,12 @@ def explain(
                 "documents": gen.doc_count,
             },
             "hits": [
-                _explained_hit(gen, plan, trace, factors, docnum, rank)
+                _explained_hit(gen, plan, trace, docnum, rank)
                 for rank, docnum in enumerate(top, start=1)
             ],
         }
         if slug is not None:
-            result["why_not"] = _why_not(gen, plan, request, trace, factors, slug, target, order)
+            result["why_not"] = _why_not(gen, plan, request, trace, slug, target, order)
         return result
 
 
@@ -235,13 +234,6 @@ def _filters(request: SearchRequest, plan: _Plan) -> list[dict[str, Any]]:
 # --- scores ------------------------------------------------------------------------------
 
 
-def _factors(plan: _Plan, request: SearchRequest) -> dict[str, Any] | None:
-    """match=any's coverage factor (the share of query parts a document matches)."""
-    if request.match != "any" or len(plan.kept) < 2:
-        return None
-    return {"parts": [m.mask for _, m in plan.kept]}
-
-
 def _breakdown(
     gen: Generation, plan: _Plan, trace: Trace, factor: float, docnum: int
 ) -> list[dict[str, Any]]:
@@ -279,22 +271,15 @@ def _breakdown(
     return rows
 
 
-def _doc_factor(factors: dict[str, Any] | None, docnum: int) -> float:
-    if factors is None:
-        return 1.0
-    parts = factors["parts"]
-    return float(np.float32(sum(bool(p[docnum]) for p in parts)) / np.float32(len(parts)))
-
-
 def _explained_hit(
     gen: Generation,
     plan: _Plan,
     trace: Trace,
-    factors: dict[str, Any] | None,
     docnum: int,
     rank: int,
 ) -> dict[str, Any]:
-    factor = _doc_factor(factors, docnum)
+    """One hit's score and its breakdown; match=any's coverage is its one other factor."""
+    factor = 1.0 if plan.coverage is None else float(plan.coverage[docnum])
     breakdown = _breakdown(gen, plan, trace, factor, docnum)
     hit: dict[str, Any] = {
         "slug": gen.stored(docnum)["slug"],
@@ -304,7 +289,7 @@ def _explained_hit(
         "breakdown_sum": float(sum(r["value"] for r in breakdown)),
         "factors": [],
     }
-    if factors is not None:
+    if plan.coverage is not None:
         hit["factors"].append(
             {
                 "name": "match=any coverage",
@@ -324,7 +309,6 @@ def _why_not(
     plan: _Plan,
     request: SearchRequest,
     trace: Trace,
-    factors: dict[str, Any] | None,
     slug: str,
     docnum: int | None,
     order: np.ndarray,
@@ -355,7 +339,7 @@ def _why_not(
         "missing_terms": _missing_terms(gen, plan, docnum),
     }
     if matched and rank is not None:
-        result.update(_explained_hit(gen, plan, trace, factors, docnum, rank))
+        result.update(_explained_hit(gen, plan, trace, docnum, rank))
         result["slug"] = slug
     return result
 

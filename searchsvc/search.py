@@ -140,6 +140,7 @@ class _Plan:
     kept: list[tuple[Node, Matched]] = field(default_factory=list)
     excluded: Matched | None = None
     evaluator: Evaluator | None = None
+    coverage: np.ndarray | None = None  # match=any's factor per document, when it applies
 
 
 def search(
@@ -213,13 +214,17 @@ def _plan(
     excluded = evaluator.combine([evaluator.evaluate(n) for n in negatives], all_=True)
     base = evaluator.everything() if excluded is None else excluded
 
+    coverage = None  # match=any: more of the words first, by the share of parts matched
+    if request.match == "any" and len(parts) > 1:
+        coverage = np.zeros(evaluator.size, np.float32)
+        for _, m in parts:
+            coverage += m.mask
+        coverage /= np.float32(len(parts))
+
     def matched(kept: list[tuple[Node, Matched]], all_: bool) -> Matched:
         text = evaluator.combine([m for _, m in kept], all_=all_) or evaluator.everything()
-        if not all_ and len(kept) > 1:  # match=any: more of the words first
-            coverage = np.zeros(evaluator.size, np.float32)
-            for _, m in kept:
-                coverage += m.mask
-            evaluator.scale(text, coverage / np.float32(len(kept)))
+        if not all_ and coverage is not None:
+            evaluator.scale(text, coverage)
         return Matched(text.mask & base.mask, text.scores, text.trace)
 
     text = matched(parts, all_=request.match == "all")
@@ -250,6 +255,7 @@ def _plan(
         kept=kept,
         excluded=excluded,
         evaluator=evaluator,
+        coverage=coverage,
     )
 
 
