@@ -133,3 +133,19 @@ def test_reindex_benchmark_runs_end_to_end(tmp_path: Path) -> None:
     rows = json.loads(out.read_text())["table"]
     assert len(rows) >= 4
     assert all(row["p50"] is not None for row in rows if "p50" in row)
+
+
+def test_soak_benchmark_runs_end_to_end(tmp_path: Path) -> None:
+    """A short soak (benchmarks/soak.py): a real server under load through reindexes,
+    killed reindexes and a killed worker, with no failed request and every edit found."""
+    import json
+
+    from benchmarks.soak import main
+
+    out = tmp_path / "soak.json"
+    argv = ["--generate", "150", "--seconds", "12", "--clients", "2"]
+    assert main([*argv, "--check", "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result["requests"] > 0 and result["errors"] == 0
+    assert result["worker_kills"] >= 1 and result["reindex"]["killed"] >= 1
+    assert not result["after"]["edits_not_searchable"]
