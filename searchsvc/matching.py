@@ -23,10 +23,33 @@ from searchsvc.searcher import Generation
 
 K1 = 1.2
 B = 0.75
+# What one request may cost in prefix expansion (each cut is reported to the reader as a
+# Limit): the terms a prefix stands for in each field, the prefixes expanded per query,
+# and the shortest prefix expanded at all. Longer or later prefixes are searched as typed.
 MAX_PREFIX_TERMS = 64
+MAX_PREFIX_WORDS = 8
+MIN_PREFIX_LENGTH = 2
+# Phrases are matched by reading each term's positions in every article (the costliest
+# read there is): at most this many distinct terms per query are read; a phrase that
+# would need more is searched as its words, all of them but anywhere.
+MAX_PHRASE_TERMS = 16
 POSSESSIVE_END = re.compile(r"['’]s$")
 # text -> (start, end, company) spans of company names and symbols in it
 CompanyFinder = Callable[[str], list[tuple[int, int, Company]]]
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A limit that changed how a query was searched, for the reader (see API "limits")."""
+
+    code: str
+    message: str
+
+
+def short_list(words: list[str], at_most: int = 5) -> str:
+    """Words for a message: the first few, then how many more."""
+    shown = ", ".join(words[:at_most])
+    return shown + (f" and {len(words) - at_most} more" if len(words) > at_most else "")
 
 
 @dataclass
@@ -99,11 +122,55 @@ class Evaluator:
         self.highlight_terms: set[str] = set()
         self.highlight_symbols: set[str] = set()  # companies matched by ticker
         self.trace: Trace | None = None
+        # prefixes searched as typed (too short, or over MAX_PREFIX_WORDS), and cut ones
+        self.short_prefixes: list[str] = []
+        self.unexpanded: list[str] = []
+        self.cut_prefixes: list[str] = []
+        self.prefix_words = 0
+        self.phrase_terms: set[str] = set()  # terms whose positions are read
+        self.unphrased: list[str] = []  # phrases searched as words (over MAX_PHRASE_TERMS)
         if traced is not None:
             docnums = np.asarray(list(dict.fromkeys(traced)), dtype=np.int64)
             slot = np.full(self.size, -1, dtype=np.int64)
             slot[docnums] = np.arange(len(docnums))
             self.trace = Trace(docnums, slot)
+
+    def limits(self) -> list[Limit]:
+        """The limits that changed what the evaluated nodes searched for."""
+        out = []
+        if self.short_prefixes:
+            out.append(
+                Limit(
+                    "prefix_too_short",
+                    f"a prefix needs at least {MIN_PREFIX_LENGTH} characters: "
+                    f"{short_list(self.short_prefixes)} searched as typed",
+                )
+            )
+        if self.unexpanded:
+            out.append(
+                Limit(
+                    "prefix_words",
+                    f"at most {MAX_PREFIX_WORDS} words ending in * are expanded per query: "
+                    f"{short_list(self.unexpanded)} searched as typed",
+                )
+            )
+        if self.unphrased:
+            out.append(
+                Limit(
+                    "phrase_terms",
+                    f"at most {MAX_PHRASE_TERMS} different words of phrases are matched as "
+                    f"phrases per query: {short_list(self.unphrased)} searched as words",
+                )
+            )
+        if self.cut_prefixes:
+            out.append(
+                Limit(
+                    "prefix_terms",
+                    f"{short_list(self.cut_prefixes)} start more than {MAX_PREFIX_TERMS} indexed "
+                    f"words in a field; the {MAX_PREFIX_TERMS} most frequent were searched",
+                )
+            )
+        return out
 
     def _traced(self) -> dict[int, np.ndarray] | None:
         return None if self.trace is None else {}
@@ -200,11 +267,19 @@ class Evaluator:
             prefix = prefix_form(node.text)
             if not prefix:
                 return None
+            written = f"{node.text}*"
+            too_short = len(prefix) < MIN_PREFIX_LENGTH
+            if too_short or self.prefix_words >= MAX_PREFIX_WORDS:
+                (self.short_prefixes if too_short else self.unexpanded).append(written)
+                return self._word(Word(node.text, node.field), positive)
+            self.prefix_words += 1
             parts: list[Matched | None] = []
             for field_name, boost in fields.items():
+                expansion = self.gen.expand_prefix(field_name, prefix, MAX_PREFIX_TERMS)
+                if expansion.cut and written not in self.cut_prefixes:
+                    self.cut_prefixes.append(written)
                 # "edge*" must find "edge", indexed as its stem "edg"
-                expanded = self.gen.expand_prefix(field_name, prefix, MAX_PREFIX_TERMS)
-                terms = list(dict.fromkeys([*expanded, *query_terms(node.text)]))
+                terms = list(dict.fromkeys([*expansion.terms, *query_terms(node.text)]))
                 if self.trace is not None and positive:
                     self.trace.prefixes.append((f"{node.text}*", field_name, terms))
                 for term in terms:
@@ -227,11 +302,24 @@ class Evaluator:
             return None
         if len(terms) == 1:
             return self._word(Word(" ".join(node.words), node.field), positive)
+        written = '"' + " ".join(node.words) + '"'
+        fields = self._fields(node.field)
+        if len(self.phrase_terms.union(terms)) > MAX_PHRASE_TERMS:
+            self.unphrased.append(written)
+            if positive:
+                self.highlight_terms.update(terms)
+            parts = [self._term_any_field(t, fields, written) for t in dict.fromkeys(terms)]
+            return self.combine(list(parts), all_=True)
+        self.phrase_terms.update(terms)
         if positive:
             self.highlight_terms.update(terms)
         result = self.empty()
-        written = '"' + " ".join(node.words) + '"'
-        for field_name, boost in self._fields(node.field).items():
+        for field_name, boost in fields.items():
+            common = self.gen.postings(field_name, terms[0])[0]
+            for term in terms[1:]:  # no article has every word here: no positions to read
+                common = np.intersect1d(common, self.gen.postings(field_name, term)[0], True)
+            if not len(common):
+                continue
             in_field = self.gen.phrase_docs(field_name, terms)
             if not in_field.any():
                 continue
