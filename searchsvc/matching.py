@@ -29,10 +29,11 @@ B = 0.75
 MAX_PREFIX_TERMS = 64
 MAX_PREFIX_WORDS = 8
 MIN_PREFIX_LENGTH = 2
-# Phrases are matched by reading each term's positions in every article (the costliest
-# read there is): at most this many distinct terms per query are read; a phrase that
-# would need more is searched as its words, all of them but anywhere.
-MAX_PHRASE_TERMS = 16
+# Phrases are matched by reading each term's positions in every article that has it (the
+# costliest read there is, about 3 us a posting): at most this many postings per query,
+# counted once per field and term; a phrase that would need more is searched as its
+# words, all of them but anywhere.
+MAX_PHRASE_POSTINGS = 60_000
 POSSESSIVE_END = re.compile(r"['’]s$")
 # text -> (start, end, company) spans of company names and symbols in it
 CompanyFinder = Callable[[str], list[tuple[int, int, Company]]]
@@ -127,8 +128,9 @@ class Evaluator:
         self.unexpanded: list[str] = []
         self.cut_prefixes: list[str] = []
         self.prefix_words = 0
-        self.phrase_terms: set[str] = set()  # terms whose positions are read
-        self.unphrased: list[str] = []  # phrases searched as words (over MAX_PHRASE_TERMS)
+        self.phrase_reads: set[tuple[str, str]] = set()  # (field, term) positions read
+        self.phrase_postings = 0  # what those reads cost, in postings
+        self.unphrased: list[str] = []  # phrases searched as words (over the budget)
         if traced is not None:
             docnums = np.asarray(list(dict.fromkeys(traced)), dtype=np.int64)
             slot = np.full(self.size, -1, dtype=np.int64)
@@ -157,9 +159,9 @@ class Evaluator:
         if self.unphrased:
             out.append(
                 Limit(
-                    "phrase_terms",
-                    f"at most {MAX_PHRASE_TERMS} different words of phrases are matched as "
-                    f"phrases per query: {short_list(self.unphrased)} searched as words",
+                    "phrase_postings",
+                    f"phrases of words this common cost too much to match together: "
+                    f"{short_list(self.unphrased)} searched as words",
                 )
             )
         if self.cut_prefixes:
@@ -304,22 +306,19 @@ class Evaluator:
             return self._word(Word(" ".join(node.words), node.field), positive)
         written = '"' + " ".join(node.words) + '"'
         fields = self._fields(node.field)
-        if len(self.phrase_terms.union(terms)) > MAX_PHRASE_TERMS:
-            self.unphrased.append(written)
-            if positive:
-                self.highlight_terms.update(terms)
-            parts = [self._term_any_field(t, fields, written) for t in dict.fromkeys(terms)]
-            return self.combine(list(parts), all_=True)
-        self.phrase_terms.update(terms)
+        meeting = {f: b for f, b in fields.items() if self._all_meet(f, terms)}
+        reads = {(f, t) for f in meeting for t in terms} - self.phrase_reads
+        cost = sum(len(self.gen.postings(f, t)[0]) for f, t in reads)
         if positive:
             self.highlight_terms.update(terms)
+        if self.phrase_postings + cost > MAX_PHRASE_POSTINGS:
+            self.unphrased.append(written)
+            parts = [self._term_any_field(t, fields, written) for t in dict.fromkeys(terms)]
+            return self.combine(list(parts), all_=True)
+        self.phrase_reads |= reads
+        self.phrase_postings += cost
         result = self.empty()
-        for field_name, boost in fields.items():
-            common = self.gen.postings(field_name, terms[0])[0]
-            for term in terms[1:]:  # no article has every word here: no positions to read
-                common = np.intersect1d(common, self.gen.postings(field_name, term)[0], True)
-            if not len(common):
-                continue
+        for field_name, boost in meeting.items():
             in_field = self.gen.phrase_docs(field_name, terms)
             if not in_field.any():
                 continue
@@ -337,6 +336,16 @@ class Evaluator:
             result.mask |= in_field
             result.scores += np.where(in_field, scores, 0.0).astype(np.float32)
         return result
+
+    def _all_meet(self, field_name: str, terms: list[str]) -> bool:
+        """Whether some article has every one of terms in the field (from the postings:
+        where none has, a phrase needs no positions read)."""
+        common = self.gen.postings(field_name, terms[0])[0]
+        for term in terms[1:]:
+            if not len(common):
+                break
+            common = np.intersect1d(common, self.gen.postings(field_name, term)[0], True)
+        return bool(len(common))
 
     def _ticker(self, node: Ticker) -> Matched:
         result = self.empty()

@@ -19,7 +19,6 @@ from whoosh.reading import IndexReader, MultiReader, SegmentReader
 from searchsvc.highlight import MAX_ANALYZED_CHARS
 from searchsvc.indexer import build_index
 from searchsvc.matching import (
-    MAX_PHRASE_TERMS,
     MAX_PREFIX_TERMS,
     MAX_PREFIX_WORDS,
     Evaluator,
@@ -182,15 +181,18 @@ def position_reads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     return reads
 
 
-def test_phrases_read_the_positions_of_a_bounded_number_of_terms(
-    seed_handle: IndexHandle, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("budget", [10, 40, 100])
+def test_phrases_read_a_bounded_number_of_postings(
+    seed_handle: IndexHandle, monkeypatch: pytest.MonkeyPatch, budget: int
 ) -> None:
+    monkeypatch.setattr("searchsvc.matching.MAX_PHRASE_POSTINGS", budget)
     pairs = zip(PHRASE_WORDS[::2], PHRASE_WORDS[1::2], strict=True)
     q = " ".join(f'"{a} {b}"' for a, b in pairs)  # 12 phrases, 24 different words
     reads = position_reads(monkeypatch)
     results = run(seed_handle, q, match="any")
-    assert len({term for _, term in reads}) <= MAX_PHRASE_TERMS
-    assert codes(results) == ["phrase_terms"]
+    gen = seed_handle.current()
+    assert sum(len(gen.postings(f, t)[0]) for f, t in set(reads)) <= budget
+    assert codes(results) == ["phrase_postings"]
     assert results.total > 0  # the phrases past the limit are still searched, as words
 
 
