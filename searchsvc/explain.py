@@ -66,6 +66,8 @@ def explain(
             "expanded": {"text": to_text(plan.tree or parsed), "tree": node_json(plan.tree)},
             "terms": _terms(parsed),
             "expansions": _expansions(gen, plan, request, companies, trace),
+            # what the reader's response says in "limits" (did-you-mean's own aside)
+            "limits": [asdict(limit) for limit in plan.limits],
             "filters": _filters(request, plan),
             "total": int(_final_mask(plan).sum()),
             "scoring": {

@@ -4,6 +4,13 @@ Finding terms does not re-analyse the article: one regular-expression scan (in C
 the words that start like a query term's stem, and only those few candidates go through
 the analyzer to confirm they index as that term. The article's own text is always
 escaped; `<mark>` is the only markup we add.
+
+What a highlight costs is bounded whatever the article or the query: only the first
+MAX_ANALYZED_CHARS of a field are searched for matches (as Elasticsearch's
+`index.highlight.max_analyzed_offset`; a match further on does not count, and the body
+highlight falls back to the excerpt), the stems become one trie-shaped pattern (each
+character is tried once per position, however many terms the query has), and choosing the
+passage is linear in the number of matches.
 """
 
 from __future__ import annotations
@@ -16,21 +23,54 @@ from html import escape
 from searchsvc.analysis import WORD_PATTERN, fold_in_place, normalize_word, stem
 
 ELLIPSIS = "…"
+MAX_ANALYZED_CHARS = 100_000  # of a field searched for matches (p99.9 of a body: ~56k)
 PASSAGE_MIN = 160
 PASSAGE_TARGET = 220
 PASSAGE_MAX = 300
 _SENTENCE_START = re.compile(r"(?:^|[.!?]\s+|\n\n)(?=\S)")
 
 Span = tuple[int, int]
+Trie = dict[str, "Trie"]
+
+
+def analyzed_part(text: str) -> str:
+    """The part of a field that highlighting reads: at most MAX_ANALYZED_CHARS, cut
+    before a word that would not fit whole."""
+    if len(text) <= MAX_ANALYZED_CHARS:
+        return text
+    end = MAX_ANALYZED_CHARS + 1  # a space just after the limit still ends a whole word
+    cut = max(text.rfind(" ", 0, end), text.rfind("\n", 0, end))
+    return text[: cut if cut > 0 else MAX_ANALYZED_CHARS]
+
+
+def _trie(words: list[str]) -> str:
+    """A pattern matching the start of any of words (none a prefix of another), shaped
+    as a trie: one branch per distinct next character."""
+    tree: Trie = {}
+    for word in words:
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+
+    def render(node: Trie) -> str:
+        branches = [re.escape(char) + render(child) for char, child in sorted(node.items())]
+        if len(branches) <= 1:
+            return "".join(branches)
+        return "(?:" + "|".join(branches) + ")"
+
+    return render(tree)
 
 
 @lru_cache(maxsize=4096)
 def _candidates_pattern(terms: frozenset[str]) -> re.Pattern[str]:
     # A stem is nearly always a prefix of its words, less a final letter at most
-    # ("compani" <- "company"); the analyzer confirms each candidate below.
-    prefixes = sorted({t[: max(len(t) - 1, 2)] if len(t) > 3 else t for t in terms}, key=len)
-    alternatives = "|".join(re.escape(p) for p in reversed(prefixes))
-    return re.compile(rf"(?<![^\W_])(?:{alternatives})[^\W_]*(?:[&.'’][^\W_]+)*")
+    # ("compani" <- "company"); the analyzer confirms each candidate below. A prefix that
+    # starts with another one adds no candidate: the shorter one already finds its words.
+    prefixes: list[str] = []
+    for prefix in sorted({t[: max(len(t) - 1, 2)] if len(t) > 3 else t for t in terms}):
+        if not prefixes or not prefix.startswith(prefixes[-1]):
+            prefixes.append(prefix)
+    return re.compile(rf"(?<![^\W_])(?:{_trie(prefixes)})[^\W_]*(?:[&.'’][^\W_]+)*")
 
 
 def term_spans(text: str, terms: Iterable[str]) -> list[Span]:
@@ -85,17 +125,24 @@ def mark(text: str, spans: list[Span], start: int = 0, end: int | None = None) -
 
 
 def _best_window(spans: list[Span], spans_text: list[str]) -> tuple[int, int]:
-    """The run of spans fitting in PASSAGE_TARGET chars with most distinct terms, then most hits."""
+    """The run of spans fitting in PASSAGE_TARGET chars with most distinct terms, then most
+    hits (the first such run). Spans are sorted and disjoint, so for each first span the
+    best run is the longest that fits, and one sliding window finds them all."""
     best = (0, 0, 0, 0)  # (distinct, hits, first index, last index)
+    inside: dict[str, int] = {}  # text -> count in the window spans[i..j]
+    j = -1
     for i in range(len(spans)):
-        seen: set[str] = set()
-        for j in range(i, len(spans)):
-            if spans[j][1] - spans[i][0] > PASSAGE_TARGET:
-                break
-            seen.add(spans_text[j])
-            candidate = (len(seen), j - i + 1, i, j)
-            if candidate[:2] > best[:2]:
-                best = candidate
+        j = max(j, i - 1)
+        while j + 1 < len(spans) and spans[j + 1][1] - spans[i][0] <= PASSAGE_TARGET:
+            j += 1
+            inside[spans_text[j]] = inside.get(spans_text[j], 0) + 1
+        if j < i:  # span i alone is longer than a passage
+            continue
+        if (len(inside), j - i + 1) > best[:2]:
+            best = (len(inside), j - i + 1, i, j)
+        inside[spans_text[i]] -= 1
+        if not inside[spans_text[i]]:
+            del inside[spans_text[i]]
     return spans[best[2]][0], spans[best[3]][1]
 
 
@@ -110,9 +157,10 @@ def _snap_start(text: str, start: int, limit: int) -> int:
     return start
 
 
-def _snap_end(text: str, end: int) -> int:
-    """Move end forward to the end of the word it falls in."""
-    while end < len(text) and not text[end].isspace():
+def _snap_end(text: str, end: int, limit: int) -> int:
+    """Move end forward to the end of the word it falls in, but not past limit."""
+    limit = min(limit, len(text))
+    while end < limit and not text[end].isspace():
         end += 1
     return end
 
@@ -129,7 +177,7 @@ def passage(text: str, spans: list[Span]) -> str:
     room = max(PASSAGE_MIN - (last - first), 0)
     start = _snap_start(text, max(0, first - room // 3), limit=room // 2 + 40)
     end = min(len(text), max(last, start + PASSAGE_MIN))
-    end = _snap_end(text, end)
+    end = _snap_end(text, end, start + PASSAGE_MAX + 1)  # past PASSAGE_MAX is cut below
     if end - start > PASSAGE_MAX:
         end = start + PASSAGE_MAX
         while end > last and not text[end - 1].isspace():
@@ -147,7 +195,7 @@ def passage(text: str, spans: list[Span]) -> str:
 
 def snippet_of(text: str, limit: int = PASSAGE_MAX) -> str:
     """The start of a text, escaped, cut at a word boundary with `…`."""
-    text = " ".join(text.split())
+    text = " ".join(analyzed_part(text).split())
     if len(text) <= limit:
         return escape(text, quote=False)
     cut = text.rfind(" ", 0, limit)

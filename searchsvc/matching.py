@@ -23,10 +23,34 @@ from searchsvc.searcher import Generation
 
 K1 = 1.2
 B = 0.75
+# What one request may cost in prefix expansion (each cut is reported to the reader as a
+# Limit): the terms a prefix stands for in each field, the prefixes expanded per query,
+# and the shortest prefix expanded at all. Longer or later prefixes are searched as typed.
 MAX_PREFIX_TERMS = 64
+MAX_PREFIX_WORDS = 8
+MIN_PREFIX_LENGTH = 2
+# Phrases are matched by reading each term's positions in every article that has it (the
+# costliest read there is, about 3 us a posting): at most this many postings per query,
+# counted once per field and term; a phrase that would need more is searched as its
+# words, all of them but anywhere.
+MAX_PHRASE_POSTINGS = 60_000
 POSSESSIVE_END = re.compile(r"['’]s$")
 # text -> (start, end, company) spans of company names and symbols in it
 CompanyFinder = Callable[[str], list[tuple[int, int, Company]]]
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A limit that changed how a query was searched, for the reader (see API "limits")."""
+
+    code: str
+    message: str
+
+
+def short_list(words: list[str], at_most: int = 5) -> str:
+    """Words for a message: the first few, then how many more."""
+    shown = ", ".join(words[:at_most])
+    return shown + (f" and {len(words) - at_most} more" if len(words) > at_most else "")
 
 
 @dataclass
@@ -99,11 +123,56 @@ class Evaluator:
         self.highlight_terms: set[str] = set()
         self.highlight_symbols: set[str] = set()  # companies matched by ticker
         self.trace: Trace | None = None
+        # prefixes searched as typed (too short, or over MAX_PREFIX_WORDS), and cut ones
+        self.short_prefixes: list[str] = []
+        self.unexpanded: list[str] = []
+        self.cut_prefixes: list[str] = []
+        self.prefix_words = 0
+        self.phrase_reads: set[tuple[str, str]] = set()  # (field, term) positions read
+        self.phrase_postings = 0  # what those reads cost, in postings
+        self.unphrased: list[str] = []  # phrases searched as words (over the budget)
         if traced is not None:
             docnums = np.asarray(list(dict.fromkeys(traced)), dtype=np.int64)
             slot = np.full(self.size, -1, dtype=np.int64)
             slot[docnums] = np.arange(len(docnums))
             self.trace = Trace(docnums, slot)
+
+    def limits(self) -> list[Limit]:
+        """The limits that changed what the evaluated nodes searched for."""
+        out = []
+        if self.short_prefixes:
+            out.append(
+                Limit(
+                    "prefix_too_short",
+                    f"a prefix needs at least {MIN_PREFIX_LENGTH} characters: "
+                    f"{short_list(self.short_prefixes)} searched as typed",
+                )
+            )
+        if self.unexpanded:
+            out.append(
+                Limit(
+                    "prefix_words",
+                    f"at most {MAX_PREFIX_WORDS} words ending in * are expanded per query: "
+                    f"{short_list(self.unexpanded)} searched as typed",
+                )
+            )
+        if self.unphrased:
+            out.append(
+                Limit(
+                    "phrase_postings",
+                    f"phrases of words this common cost too much to match together: "
+                    f"{short_list(self.unphrased)} searched as words",
+                )
+            )
+        if self.cut_prefixes:
+            out.append(
+                Limit(
+                    "prefix_terms",
+                    f"{short_list(self.cut_prefixes)} start more than {MAX_PREFIX_TERMS} indexed "
+                    f"words in a field; the {MAX_PREFIX_TERMS} most frequent were searched",
+                )
+            )
+        return out
 
     def _traced(self) -> dict[int, np.ndarray] | None:
         return None if self.trace is None else {}
@@ -200,11 +269,19 @@ class Evaluator:
             prefix = prefix_form(node.text)
             if not prefix:
                 return None
+            written = f"{node.text}*"
+            too_short = len(prefix) < MIN_PREFIX_LENGTH
+            if too_short or self.prefix_words >= MAX_PREFIX_WORDS:
+                (self.short_prefixes if too_short else self.unexpanded).append(written)
+                return self._word(Word(node.text, node.field), positive)
+            self.prefix_words += 1
             parts: list[Matched | None] = []
             for field_name, boost in fields.items():
+                expansion = self.gen.expand_prefix(field_name, prefix, MAX_PREFIX_TERMS)
+                if expansion.cut and written not in self.cut_prefixes:
+                    self.cut_prefixes.append(written)
                 # "edge*" must find "edge", indexed as its stem "edg"
-                expanded = self.gen.expand_prefix(field_name, prefix, MAX_PREFIX_TERMS)
-                terms = list(dict.fromkeys([*expanded, *query_terms(node.text)]))
+                terms = list(dict.fromkeys([*expansion.terms, *query_terms(node.text)]))
                 if self.trace is not None and positive:
                     self.trace.prefixes.append((f"{node.text}*", field_name, terms))
                 for term in terms:
@@ -227,11 +304,21 @@ class Evaluator:
             return None
         if len(terms) == 1:
             return self._word(Word(" ".join(node.words), node.field), positive)
+        written = '"' + " ".join(node.words) + '"'
+        fields = self._fields(node.field)
+        meeting = {f: b for f, b in fields.items() if self._all_meet(f, terms)}
+        reads = {(f, t) for f in meeting for t in terms} - self.phrase_reads
+        cost = sum(len(self.gen.postings(f, t)[0]) for f, t in reads)
         if positive:
             self.highlight_terms.update(terms)
+        if self.phrase_postings + cost > MAX_PHRASE_POSTINGS:
+            self.unphrased.append(written)
+            parts = [self._term_any_field(t, fields, written) for t in dict.fromkeys(terms)]
+            return self.combine(list(parts), all_=True)
+        self.phrase_reads |= reads
+        self.phrase_postings += cost
         result = self.empty()
-        written = '"' + " ".join(node.words) + '"'
-        for field_name, boost in self._fields(node.field).items():
+        for field_name, boost in meeting.items():
             in_field = self.gen.phrase_docs(field_name, terms)
             if not in_field.any():
                 continue
@@ -249,6 +336,16 @@ class Evaluator:
             result.mask |= in_field
             result.scores += np.where(in_field, scores, 0.0).astype(np.float32)
         return result
+
+    def _all_meet(self, field_name: str, terms: list[str]) -> bool:
+        """Whether some article has every one of terms in the field (from the postings:
+        where none has, a phrase needs no positions read)."""
+        common = self.gen.postings(field_name, terms[0])[0]
+        for term in terms[1:]:
+            if not len(common):
+                break
+            common = np.intersect1d(common, self.gen.postings(field_name, term)[0], True)
+        return bool(len(common))
 
     def _ticker(self, node: Ticker) -> Matched:
         result = self.empty()

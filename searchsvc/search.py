@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -19,8 +19,16 @@ from searchsvc.analysis import prefix_form, query_terms, term_of
 from searchsvc.entities.dictionary import CompanyDictionary, default_companies
 from searchsvc.entities.tickers import find_companies
 from searchsvc.errors import BadParameter, BadQuery
-from searchsvc.highlight import literal_spans, mark, passage, snippet_of, term_spans
-from searchsvc.matching import CompanyFinder, Evaluator, Matched, expand_companies, resolve_tickers
+from searchsvc.highlight import analyzed_part, literal_spans, mark, passage, snippet_of, term_spans
+from searchsvc.matching import (
+    CompanyFinder,
+    Evaluator,
+    Limit,
+    Matched,
+    expand_companies,
+    resolve_tickers,
+    short_list,
+)
 from searchsvc.querylang import (
     And,
     MatchAll,
@@ -43,6 +51,10 @@ FACET_SIZE = 20
 SORTS = ("relevance", "newest", "oldest")
 MATCHES = ("all", "any")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Did-you-mean looks up at most this many unknown words (a fuzzy walk of two lexicons
+# each), and none longer than a word can be.
+MAX_SUGGEST_WORDS = 5
+MAX_SUGGEST_WORD_LENGTH = 30
 
 
 @dataclass(frozen=True)
@@ -122,6 +134,7 @@ class SearchResults:
     suggestion: str | None
     generation: int
     dropped: tuple[str, ...] = field(default=())
+    limits: tuple[Limit, ...] = field(default=())  # limits that changed what was searched
 
 
 @dataclass
@@ -134,6 +147,7 @@ class _Plan:
     highlight_symbols: set[str]
     relaxed: bool
     dropped: tuple[str, ...]
+    limits: list[Limit] = field(default_factory=list)
     # for /admin/explain: the expanded tree, its parts, and the evaluator (with its trace)
     tree: Node | None = None
     parts: list[tuple[Node, Matched]] = field(default_factory=list)
@@ -168,8 +182,9 @@ def _search(
         name: _facet(gen, name, _facet_mask(plan, name), companies) for name in request.facets
     }
     suggestion = None
+    limits = list(plan.limits)
     if total == 0 or plan.relaxed:
-        suggestion = _suggest(gen, request, companies)
+        suggestion = _suggest(gen, request, companies, limits)
     return SearchResults(
         request=request,
         total=total,
@@ -180,13 +195,15 @@ def _search(
         suggestion=suggestion,
         generation=gen.number,
         dropped=plan.dropped,
+        limits=tuple(limits),
     )
 
 
-def parse_query(request: SearchRequest, companies: CompanyDictionary) -> Node:
-    """The reader's query as an expanded tree (companies also match their tickers)."""
+def parse_query(request: SearchRequest, companies: CompanyDictionary, q: str | None = None) -> Node:
+    """The reader's query (or ``q`` in its place) as an expanded tree (companies also
+    match their tickers)."""
     try:
-        tree = parse(request.q, strict=request.strict)
+        tree = parse(request.q if q is None else q, strict=request.strict)
     except QuerySyntaxError as exc:
         raise BadQuery(f"cannot read the query: {exc}") from exc
     return expand_companies(tree, _finder(companies))
@@ -201,8 +218,11 @@ def _plan(
     request: SearchRequest,
     companies: CompanyDictionary,
     traced: list[int] | None = None,
+    q: str | None = None,
 ) -> _Plan:
-    tree = parse_query(request, companies)
+    """The request's masks and scores; with ``q``, for that query text instead of
+    request.q (our own text, such as a suggestion: not validated as a reader's)."""
+    tree = parse_query(request, companies, q)
     evaluator = Evaluator(gen, traced)
     filters = _filters(gen, request, companies)
     positives, negatives = _split(tree)
@@ -235,14 +255,12 @@ def _plan(
         # Drop the least important word until something matches: words matching nothing
         # first, then the most common ones (they say least about what the reader wants).
         ranked = sorted(parts, key=lambda p: (int(p[1].mask.sum()) > 0, -int(p[1].mask.sum())))
-        trying = list(parts)
-        for victim in ranked[:-1]:
-            trying.remove(victim)
-            dropped.append(_describe(victim[0]))
-            candidate = matched(trying, all_=True)
-            if _any(candidate, filters):
-                text, relaxed, kept = candidate, True, trying
-                break
+        victims = _victims(ranked, base.mask, filters)
+        if victims:
+            gone = {id(v) for v in victims}
+            kept = [p for p in parts if id(p) not in gone]
+            text, relaxed = matched(kept, all_=True), True
+            dropped = [_describe(node) for node, _ in victims]
     return _Plan(
         text,
         filters,
@@ -250,6 +268,7 @@ def _plan(
         evaluator.highlight_symbols,
         relaxed,
         tuple(dropped) if relaxed else (),
+        evaluator.limits(),
         tree=tree,
         parts=parts,
         kept=kept,
@@ -257,6 +276,26 @@ def _plan(
         evaluator=evaluator,
         coverage=coverage,
     )
+
+
+def _victims(
+    ranked: list[tuple[Node, Matched]], base: np.ndarray, filters: dict[str, np.ndarray]
+) -> list[tuple[Node, Matched]]:
+    """The fewest parts, taken from the front of ``ranked``, whose removal leaves parts
+    that match a document together (inside base and the filters); [] when none does.
+
+    What the parts after the first k have in common only grows with k, so one pass from
+    the end finds the smallest k: linear in the number of parts, not quadratic."""
+    common = base.copy()
+    for f in filters.values():
+        common &= f
+    smallest = None
+    for k in range(len(ranked) - 1, 0, -1):  # keep ranked[k:], drop ranked[:k]
+        common &= ranked[k][1].mask
+        if not common.any():
+            break
+        smallest = k
+    return ranked[:smallest] if smallest is not None else []
 
 
 def _any(text: Matched, filters: dict[str, np.ndarray]) -> bool:
@@ -365,7 +404,8 @@ def _hit(gen: Generation, docnum: int, score: float, plan: _Plan) -> Hit:
     ]
 
     def spans(text: str) -> list[tuple[int, int]]:
-        return term_spans(text, plan.highlight_terms) + literal_spans(text, names)
+        part = analyzed_part(text)  # never more of a long article than MAX_ANALYZED_CHARS
+        return term_spans(part, plan.highlight_terms) + literal_spans(part, names)
 
     highlights = {"title": mark(doc["title"], spans(doc["title"]))}
     body_spans = spans(doc["body"])
@@ -379,15 +419,29 @@ def _hit(gen: Generation, docnum: int, score: float, plan: _Plan) -> Hit:
     return Hit(docnum, round(score, 4), doc, highlights)
 
 
-def _suggest(gen: Generation, request: SearchRequest, companies: CompanyDictionary) -> str | None:
-    """A corrected query when some words are unknown to the index and a close word exists."""
+def _suggest(
+    gen: Generation,
+    request: SearchRequest,
+    companies: CompanyDictionary,
+    limits: list[Limit] | None = None,
+) -> str | None:
+    """A corrected query when some words are unknown to the index and a close word exists.
+
+    At most MAX_SUGGEST_WORDS unknown words are looked up; when there were more, a Limit
+    saying so is added to ``limits``."""
     reader = gen.searcher.reader()
     corrected = request.q
     changed = False
+    looked_up = 0
+    skipped: list[str] = []
     for raw in re.findall(r"[^\W\d_][\w'’]*", request.q):
         word = prefix_form(raw)
-        if len(word) < 4 or _known(gen, raw):
+        if not 4 <= len(word) <= MAX_SUGGEST_WORD_LENGTH or _known(gen, raw):
             continue
+        if looked_up == MAX_SUGGEST_WORDS:
+            skipped.append(raw)
+            continue
+        looked_up += 1
         # Levenshtein here counts a swap of two letters as two edits, hence 2 from 5 letters;
         # at distance 2 the first two letters must agree, which keeps the lookup fast
         maxdist = 1 if len(word) < 5 else 2
@@ -413,10 +467,19 @@ def _suggest(gen: Generation, request: SearchRequest, companies: CompanyDictiona
         )
         corrected = re.sub(rf"(?<!\w){re.escape(raw)}(?!\w)", best, corrected, count=1)
         changed = True
+    if skipped and limits is not None:
+        limits.append(
+            Limit(
+                "suggestion_words",
+                f"spelling is checked for at most {MAX_SUGGEST_WORDS} unknown words: "
+                f"{short_list(skipped)} not checked",
+            )
+        )
     if not changed or corrected == request.q:
         return None
-    check = replace(request, q=corrected, facets=(), page=1)
-    plan = _plan(gen, check, companies)
+    # the corrected query is our text, not the reader's: it may be a little longer than
+    # MAX_QUERY_LENGTH, and is checked by searching it, not by validating it
+    plan = _plan(gen, request, companies, q=corrected)
     return corrected if plan.text.mask.any() else None
 
 
@@ -461,6 +524,7 @@ def results_to_json(results: SearchResults) -> dict[str, Any]:
         "relaxed": results.relaxed,
         "dropped": list(results.dropped),
         "suggestion": results.suggestion,
+        "limits": [{"code": x.code, "message": x.message} for x in results.limits],
         "generation": results.generation,
         "hits": [hit_to_json(h) for h in results.hits],
         "facets": {

@@ -10,6 +10,7 @@ a new generation only pays for the segments it adds.
 
 from __future__ import annotations
 
+import bisect
 import threading
 import time
 from collections import OrderedDict
@@ -32,6 +33,7 @@ POSTINGS_CACHE_ENTRIES = 2_000_000  # postings and positions kept per generation
 POSITION_BITS = (
     20  # positions below 2**20 per field; a longer field's tail is not phrase-searchable
 )
+PREFIX_CACHE_ENTRIES = 4096  # prefix expansions kept per generation (each at most 64 terms)
 Postings = tuple[np.ndarray, np.ndarray]  # (docnums int32, weights float32)
 EMPTY_POSTINGS: Postings = (np.zeros(0, np.int32), np.zeros(0, np.float32))
 
@@ -54,6 +56,14 @@ def read_postings(matcher: Any) -> Postings:
             weights.append(matcher.weight())
             matcher.next()
     return np.asarray(ids, dtype=np.int32), np.asarray(weights, dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class PrefixExpansion:
+    """The terms a prefix stands for in one field (see Generation.expand_prefix)."""
+
+    terms: tuple[str, ...]
+    cut: bool  # more terms start with the prefix than were kept
 
 
 @dataclass(frozen=True)
@@ -201,6 +211,7 @@ class Generation:
         self._lock = threading.Lock()
         report = read_last_report(index_dir) or {}
         self.indexed_at: str | None = report.get("finished_at")
+        self._expansions: OrderedDict[tuple[str, str, int], PrefixExpansion] = OrderedDict()
 
     # --- terms ---------------------------------------------------------------------------
     def postings(self, field: str, term: str) -> Postings:
@@ -239,14 +250,63 @@ class Generation:
     def doc_frequency(self, field: str, term: str) -> int:
         return len(self.postings(field, term)[0])
 
-    def expand_prefix(self, field: str, prefix: str, limit: int = 64) -> list[str]:
-        """Indexed terms of a field that start with prefix, most frequent first."""
-        reader = self.searcher.reader()
-        terms = [t.decode("utf-8") for t in reader.expand_prefix(field, prefix)]
-        if len(terms) > limit:
-            terms.sort(key=lambda t: -reader.doc_frequency(field, t))
-            terms = terms[:limit]
-        return terms
+    def expand_prefix(self, field: str, prefix: str, limit: int = 64) -> PrefixExpansion:
+        """The terms of a field that start with prefix and are in a live document: all of
+        them in term order, or, when there are more than ``limit``, the ``limit`` with the
+        most live documents (ties by term). Cached for the life of this generation.
+
+        Live, not raw, document frequencies rank the terms, so an index built by
+        incremental runs (deleted documents not merged away yet) expands a prefix exactly
+        as a full build of the same files does."""
+        key = (field, prefix, limit)
+        with self._lock:
+            cached = self._expansions.get(key)
+            if cached is not None:
+                self._expansions.move_to_end(key)
+                return cached
+        expansion = self._expand_prefix(field, prefix, limit)
+        with self._lock:
+            self._expansions[key] = expansion
+            while len(self._expansions) > PREFIX_CACHE_ENTRIES:
+                self._expansions.popitem(last=False)
+        return expansion
+
+    def _expand_prefix(self, field: str, prefix: str, limit: int) -> PrefixExpansion:
+        # One pass over the prefix's range of each segment's term list gives every term
+        # with its document count; a count is exact (live) when no segment holding the
+        # term has deletions, else an upper bound that only the postings can settle.
+        raw: dict[str, int] = {}
+        dirty: set[str] = set()
+        for segreader, _ in self.searcher.reader().leaf_readers():
+            deletions = segreader.has_deletions()
+            for text, info in segreader.iter_prefix(field, prefix):
+                term = text.decode("utf-8")
+                raw[term] = raw.get(term, 0) + info.doc_frequency()
+                if deletions:
+                    dirty.add(term)
+
+        def live(term: str) -> int:
+            return self.doc_frequency(field, term) if term in dirty else raw[term]
+
+        if len(raw) <= limit:
+            return PrefixExpansion(tuple(t for t in sorted(raw) if live(t)), cut=False)
+        # Exact top `limit` by (live frequency desc, term) without settling every count:
+        # live <= raw, so once a term's raw count is below the limit-th best live count,
+        # neither it nor any term after it (by raw count) can enter.
+        by_raw = sorted(raw, key=lambda t: (-raw[t], t))
+        best: list[tuple[int, str]] = []  # (-live, term), sorted, at most limit + 1
+        rest = len(by_raw)  # where the terms never looked at begin
+        for i, term in enumerate(by_raw):
+            if len(best) >= limit and raw[term] < -best[limit - 1][0]:
+                rest = i
+                break
+            count = live(term)
+            if count:
+                bisect.insort(best, (-count, term))
+                del best[limit + 1 :]
+        # cut: a live term beyond the chosen ones (left out of best, or never looked at)
+        cut = len(best) > limit or any(live(t) for t in by_raw[rest:])
+        return PrefixExpansion(tuple(term for _, term in best[:limit]), cut=cut)
 
     def positions(self, field: str, term: str) -> np.ndarray:
         """Where a term occurs, as sorted keys docnum << 20 | position (cached per generation).

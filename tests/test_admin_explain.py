@@ -153,6 +153,18 @@ def test_expansions_are_listed_with_their_reason(admin: FlaskClient, q: str, kin
     assert all(e["why"] for e in found)
 
 
+@pytest.mark.parametrize(
+    ("q", "codes"),
+    [("nvidia", []), ("a* nvid*", ["prefix_too_short"]), ("co*", ["prefix_terms"])],
+)
+def test_limits_are_those_the_search_response_lists(
+    admin: FlaskClient, q: str, codes: list[str]
+) -> None:
+    limits = explain(admin, q=q)["limits"]
+    assert [limit["code"] for limit in limits] == codes
+    assert limits == search(admin, q=q)["limits"]
+
+
 def test_filters_are_listed_with_what_they_keep(admin: FlaskClient) -> None:
     data = explain(admin, q="chips", tag="HBM", ticker="Nvidia")
     filters = {f["filter"]: f for f in data["filters"]}

@@ -149,3 +149,20 @@ def test_soak_benchmark_runs_end_to_end(tmp_path: Path) -> None:
     assert result["requests"] > 0 and result["errors"] == 0
     assert result["worker_kills"] >= 1 and result["reindex"]["killed"] >= 1
     assert not result["after"]["edits_not_searchable"]
+
+
+def test_query_limits_benchmark_runs_end_to_end(tmp_path: Path) -> None:
+    """A small run of benchmarks/query_limits.py: every query is timed, none fails, and
+    the limits the responses name are reported."""
+    import json
+
+    from benchmarks.query_limits import main
+
+    out = tmp_path / "limits.json"
+    argv = ["--generate", "60", "--big-bytes", "60000", "--fuzz", "3", "--repeat", "1"]
+    assert main([*argv, "--cache", str(tmp_path / "cache"), "--json", str(out)]) == 0
+    queries = {q["name"]: q for q in json.loads(out.read_text())["queries"]}
+    assert len(queries) >= 20
+    assert not [q for q in queries.values() if "error" in q]
+    assert queries["156 one-letter prefixes"]["limits"] == ["prefix_too_short"]
+    assert all(0 <= q["cold_s"] <= q["max_s"] for q in queries.values())

@@ -10,7 +10,12 @@ from hypothesis import strategies as st
 
 from searchsvc.analysis import query_terms
 from searchsvc.highlight import (
+    MAX_ANALYZED_CHARS,
     PASSAGE_MAX,
+    PASSAGE_TARGET,
+    _best_window,
+    _candidates_pattern,
+    analyzed_part,
     literal_spans,
     mark,
     merge_spans,
@@ -106,3 +111,88 @@ def test_passage_never_raises_and_only_mark_is_markup(text: str, spans: list) ->
     html = passage(text, spans)
     assert "<" not in re.sub(r"</?mark>", "", html)
     assert len(re.sub(r"</?mark>|&\w+;", "x", html)) <= PASSAGE_MAX + 4
+
+
+# --- bounded cost --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("short text", "short text"),
+        ("x" * MAX_ANALYZED_CHARS, "x" * MAX_ANALYZED_CHARS),  # exactly the limit: all of it
+        # cut before the word that would not fit whole
+        ("a " * (MAX_ANALYZED_CHARS // 2) + "tail", "a " * (MAX_ANALYZED_CHARS // 2 - 1) + "a"),
+        ("word " * MAX_ANALYZED_CHARS, ("word " * MAX_ANALYZED_CHARS)[: MAX_ANALYZED_CHARS - 1]),
+        ("x" * (MAX_ANALYZED_CHARS + 5), "x" * MAX_ANALYZED_CHARS),  # no space: cut anyway
+        ("x" * (MAX_ANALYZED_CHARS - 1) + "\nmore", "x" * (MAX_ANALYZED_CHARS - 1)),
+    ],
+)
+def test_analyzed_part_is_at_most_the_limit_in_whole_words(text: str, kept: str) -> None:
+    part = analyzed_part(text)
+    assert part == kept
+    assert len(part) <= MAX_ANALYZED_CHARS
+
+
+def _best_window_by_pairs(spans: list[tuple[int, int]], texts: list[str]) -> tuple[int, int]:
+    """The reference: every run of spans that fits, most distinct texts then most hits."""
+    best = (0, 0, 0, 0)
+    for i in range(len(spans)):
+        for j in range(i, len(spans)):
+            if spans[j][1] - spans[i][0] > PASSAGE_TARGET:
+                break
+            candidate = (len(set(texts[i : j + 1])), j - i + 1, i, j)
+            if candidate[:2] > best[:2]:
+                best = candidate
+    return spans[best[2]][0], spans[best[3]][1]
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 120), st.integers(1, 300), st.sampled_from("abcd")),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_best_window_is_the_best_run_of_spans(steps: list[tuple[int, int, str]]) -> None:
+    spans, texts, at = [], [], 0
+    for gap, length, text in steps:  # sorted, disjoint spans, some longer than a passage
+        spans.append((at + gap, at + gap + length))
+        texts.append(text)
+        at += gap + length
+    assert _best_window(spans, texts) == _best_window_by_pairs(spans, texts)
+
+
+def _candidates_by_alternation(terms: frozenset[str], text: str) -> list[tuple[int, int]]:
+    """The reference: the stems' prefixes as one plain alternation, longest first."""
+    prefixes = sorted({t[: max(len(t) - 1, 2)] if len(t) > 3 else t for t in terms}, key=len)
+    alternatives = "|".join(re.escape(p) for p in reversed(prefixes))
+    pattern = re.compile(rf"(?<![^\W_])(?:{alternatives})[^\W_]*(?:[&.'’][^\W_]+)*")
+    return [m.span() for m in pattern.finditer(text)]
+
+
+@given(
+    st.frozensets(st.text("abcé&.'1", min_size=1, max_size=6), min_size=1, max_size=60),
+    st.text("abcé&.'1 -", max_size=200),
+)
+def test_the_trie_pattern_finds_what_an_alternation_finds(terms: frozenset[str], text: str) -> None:
+    found = [m.span() for m in _candidates_pattern(terms).finditer(text)]
+    assert found == _candidates_by_alternation(terms, text)
+
+
+class _CountingText(str):
+    """A str that counts character look-ups (text[i]), to measure work without a clock."""
+
+    reads = 0
+
+    def __getitem__(self, key):  # type: ignore[no-untyped-def]
+        _CountingText.reads += 1
+        return str.__getitem__(self, key)
+
+
+def test_a_passage_never_walks_a_long_word_to_its_end() -> None:
+    text = _CountingText("earnings " + "x" * 1_000_000)
+    _CountingText.reads = 0
+    html = passage(text, [(0, 8)])
+    assert html.startswith("<mark>earnings</mark>") and html.endswith(" …")
+    assert _CountingText.reads < 5 * PASSAGE_MAX
