@@ -163,7 +163,10 @@ class Generation:
         length_parts: dict[str, list[np.ndarray]] = {f: [] for f in TEXT_FIELD_BOOSTS}
         slugs: list[str] = []
         for segreader, offset in reader.leaf_readers():
-            seg_id = segreader.segment().segment_id()
+            segment = segreader.segment()
+            if segment is None:  # the reader of an index with no documents at all
+                continue
+            seg_id = segment.segment_id()
             arrays = segments.get(seg_id) or load_segment_arrays(segreader)
             self.segment_arrays[seg_id] = arrays
             if segreader.has_deletions():
