@@ -203,12 +203,8 @@ def reindex() -> dict[str, Any]:
     service().handle.invalidate()
     data = report.to_json()
     log.info(
-        "admin reindex (%s): %s added, %s updated, %s deleted, %s errors, generation %s",
+        "admin reindex (%s): %s",
         "full" if data["full"] else f"{len(paths)} paths" if paths is not None else "incremental",
-        data["added"],
-        data["updated"],
-        data["deleted"],
-        len(data["errors"]),
-        data["generation"],
+        report.summary(),
     )
     return data

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email.utils
 import hashlib
+import json
 import math
 import os
 import re
@@ -44,6 +45,8 @@ class Article:
     url: str | None
     source_path: str  # path relative to the content folder, "/"-separated
     content_hash: str  # sha256 hex of the file's bytes
+    # what was forgiven while reading the file ("frontmatter is not strict YAML: ...")
+    warnings: tuple[str, ...] = ()
 
 
 class ArticleError(Exception):
@@ -53,6 +56,18 @@ class ArticleError(Exception):
         super().__init__(f"{path}: {reason}")
         self.path = path
         self.reason = reason
+
+    def __reduce__(self) -> tuple[type[ArticleError], tuple[str, str]]:
+        # Exception pickles as cls(*self.args) = cls(message): the wrong arity. Full builds
+        # send errors from worker processes, so pickling must rebuild it as it was.
+        return (ArticleError, (self.path, self.reason))
+
+
+MAX_SLUG_LENGTH = 200
+# letters, digits, "-", "_", "." and "/" (the contract's rule); see slug_problem
+_SLUG_CHARS_RE = re.compile(r"[\w./-]+")
+_NOT_SLUG_RE = re.compile(r"[^\w.-]+")
+_SLUG_DOTS_RE = re.compile(r"\.{2,}")
 
 
 MAX_ARTICLE_BYTES = 5 * 1024 * 1024
@@ -85,6 +100,36 @@ _FrontmatterLoader.yaml_implicit_resolvers = {
 }
 
 
+def slug_problem(slug: str) -> str | None:
+    """Why a slug cannot be served at /api/articles/<slug>, or None when it can.
+
+    The contract's rule: at most 200 characters of letters, digits, "-", "_", "." and "/",
+    no "..", no leading "/". Also refused: empty parts ("a//b", a trailing "/") and "."
+    parts, which URLs normalise away, so no link could reach the article."""
+    if len(slug) > MAX_SLUG_LENGTH:
+        return f"longer than {MAX_SLUG_LENGTH} characters"
+    if not _SLUG_CHARS_RE.fullmatch(slug):
+        bad = next((c for c in slug if not _SLUG_CHARS_RE.fullmatch(c)), "")
+        return f"character {bad!r} is not allowed" if bad else "empty"
+    if slug.startswith("/"):
+        return "starts with '/'"
+    if ".." in slug:
+        return "contains '..'"
+    if any(part in ("", ".") for part in slug.split("/")):
+        return "has an empty or '.' part between slashes"
+    return None
+
+
+def file_name_slug(source_path: str) -> str:
+    """The slug of an article without a `slug:` key: its file name without extension,
+    made to follow the slug rule. Real file names hold commas and the like
+    ("tagreuters.com,2025-02-07newsml_ACSD.en.md"): such runs become "-". A `slug:`
+    written in the frontmatter is taken as the author wrote it, or refused."""
+    stem = PurePosixPath(source_path).stem
+    slug = _SLUG_DOTS_RE.sub(".", _NOT_SLUG_RE.sub("-", stem)).strip("-")
+    return slug[:MAX_SLUG_LENGTH] or "-"
+
+
 def is_article_path(relative: str) -> bool:
     """Whether a content-relative, "/"-separated path names an article file: a .md or
     .markdown file, no hidden file or folder on the way (the rule iter_article_paths walks by)."""
@@ -97,6 +142,12 @@ def is_article_path(relative: str) -> bool:
 def iter_article_paths(content_dir: Path) -> list[Path]:
     """Every .md/.markdown file under content_dir, hidden files and folders skipped, sorted."""
     return _walk(content_dir)[0]
+
+
+def scan_article_paths(content_dir: Path) -> tuple[list[Path], list[ArticleError]]:
+    """iter_article_paths, with what the walk could not enter: folders it could not list
+    and symbolic links to folders (never followed), each as an error to report."""
+    return _walk(content_dir)
 
 
 def load_corpus(content_dir: Path) -> tuple[list[Article], list[ArticleError]]:
@@ -137,6 +188,10 @@ def read_article_bytes(path: Path, content_dir: Path) -> bytes:
     """
     source_path = _relative(path, content_dir)
     try:
+        # A link may point anywhere (ln -s /etc/passwd x.md): only what lies inside the
+        # content folder is ever read.
+        if _links_out_of(path, content_dir):
+            raise ArticleError(source_path, "symlink out of the content folder")
         status = path.stat()
         if not stat.S_ISREG(status.st_mode):
             raise ArticleError(source_path, "not a regular file")
@@ -164,13 +219,15 @@ def parse_article(data: bytes, source_path: str) -> Article:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise ArticleError(source_path, "empty file")
-    meta, body_source = _split_frontmatter(text, source_path)
+    meta, body_source, warnings = _split_frontmatter(text, source_path)
     body = render_body(body_source)
 
     def first(*keys: str) -> object:
         return next((meta[key] for key in keys if not _is_blank(meta.get(key))), None)
 
-    slug = _text(meta.get("slug")) or PurePosixPath(source_path).stem
+    slug = _text(meta.get("slug")) or file_name_slug(source_path)
+    if (problem := slug_problem(slug)) is not None:
+        raise ArticleError(source_path, f"bad slug {slug[:80]!r}: {problem}")
     title = _text(first("title", "metatitle")) or body.first_heading
     if not title and not body.text:
         raise ArticleError(source_path, "no title or text")
@@ -192,6 +249,7 @@ def parse_article(data: bytes, source_path: str) -> Article:
         url=_link(meta.get("url")),
         source_path=source_path,
         content_hash=hashlib.sha256(data).hexdigest(),
+        warnings=warnings,
     )
 
 
@@ -273,24 +331,27 @@ def _utc(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _split_frontmatter(text: str, source_path: str) -> tuple[dict[str, object], str]:
-    """(frontmatter with lower-cased keys, body); a file without frontmatter is all body."""
+def _split_frontmatter(
+    text: str, source_path: str
+) -> tuple[dict[str, object], str, tuple[str, ...]]:
+    """(frontmatter with lower-cased keys, body, warnings); no frontmatter: all body."""
+    warnings: tuple[str, ...] = ()
     if not text.startswith(("---", "+++")):
-        return {}, text
+        return {}, text, warnings
     if _YAML.detect(text):
         # python-frontmatter finds the fences; we load the YAML ourselves (see _load_yaml)
         try:
             yaml_source, body = _YAML.split(text)
         except ValueError:
             raise ArticleError(source_path, "frontmatter has no closing '---'") from None
-        raw = _load_yaml(yaml_source.removeprefix("\n"), source_path)
+        raw, warnings = _load_yaml(yaml_source.removeprefix("\n"), source_path)
     elif match := _TOML_FRONTMATTER_RE.match(text):
         raw = _load_toml(match.group(1) or "", source_path)
         body = text[match.end() :]
     elif _OPENING_FENCE_RE.match(text):
         raise ArticleError(source_path, "frontmatter has no closing '+++'")
     else:
-        return {}, text
+        return {}, text, warnings
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
@@ -299,10 +360,47 @@ def _split_frontmatter(text: str, source_path: str) -> tuple[dict[str, object], 
     for key, value in raw.items():
         if isinstance(key, str):
             meta.setdefault(key.strip().lower(), value)
-    return meta, body
+    return meta, body, warnings
 
 
-def _load_yaml(source: str, source_path: str) -> object:
+# A top-level `key: value` line whose plain value holds ": " (or ends in ":"), which YAML
+# reads as a second mapping: `title: AI Chatbots: €500 Savings`. Values that open with a
+# quote, a flow collection, a block scalar, an anchor, alias or tag are YAML on purpose.
+_UNQUOTED_COLON_RE = re.compile(
+    r"^(?P<key>[A-Za-z_][\w-]*)[ \t]*:[ \t]+"
+    r"(?P<value>[^\s\"'\[{|>&*!#%@`][^\n]*?(?::[ \t]|:$)[^\n]*)$",
+    re.MULTILINE,
+)
+
+
+def _load_yaml(source: str, source_path: str) -> tuple[object, tuple[str, ...]]:
+    """The frontmatter's YAML, and warnings for what had to be forgiven.
+
+    Real sites write titles with an unquoted ": " (5% of one site's article versions).
+    When strict YAML fails, those lines' values are read literally, as `key: value`; if
+    the YAML then loads, the article is indexed with a warning. Anything else is an error."""
+    try:
+        return _strict_yaml(source), ()
+    except ArticleError as strict_error:
+        keys: list[str] = []
+
+        def quoted(match: re.Match[str]) -> str:
+            keys.append(match["key"])
+            return f"{match['key']}: {json.dumps(match['value'].strip(), ensure_ascii=False)}"
+
+        forgiven = _UNQUOTED_COLON_RE.sub(quoted, source)
+        if not keys:
+            raise ArticleError(source_path, strict_error.reason) from None
+        try:
+            raw = _strict_yaml(forgiven)
+        except ArticleError:
+            raise ArticleError(source_path, strict_error.reason) from None
+        names = ", ".join(dict.fromkeys(keys))
+        return raw, (f"frontmatter is not strict YAML: read {names} as plain text (unquoted ': ')",)
+
+
+def _strict_yaml(source: str) -> object:
+    """yaml.load with our loader; raises ArticleError (path filled in by the caller)."""
     try:
         return yaml.load(source, Loader=_FrontmatterLoader)
     except yaml.MarkedYAMLError as error:
@@ -316,7 +414,7 @@ def _load_yaml(source: str, source_path: str) -> object:
         # Explicit tags (!!int, !!timestamp, ...) still run PyYAML's constructors on
         # arbitrary text, and those fail in many ways (ValueError, IndexError, ...).
         reason = f"bad YAML frontmatter: {error.__class__.__name__}: {error}"[:200]
-    raise ArticleError(source_path, reason)
+    raise ArticleError("", reason)
 
 
 def _load_toml(source: str, source_path: str) -> object:
@@ -406,6 +504,20 @@ def _link(value: object) -> str | None:
     return _text(value)
 
 
+def _links_out_of(path: Path, content_dir: Path) -> bool:
+    """Whether path, through a symbolic link on the way, names a file outside content_dir.
+
+    Only the steps inside the content folder are checked for links (one lstat each), so a
+    content folder that itself lives behind a link is fine."""
+    try:
+        steps = [path, *(content_dir / p for p in path.relative_to(content_dir).parents)]
+    except ValueError:
+        steps = [path]
+    if not any(step.is_symlink() for step in steps if step != content_dir):
+        return False
+    return not path.resolve().is_relative_to(content_dir.resolve())
+
+
 def _relative(path: Path, content_dir: Path) -> str:
     try:
         return path.relative_to(content_dir).as_posix()
@@ -419,7 +531,9 @@ def _too_large(size: int) -> str:
 
 
 def _walk(content_dir: Path) -> tuple[list[Path], list[ArticleError]]:
-    """Article paths under content_dir (sorted) and folders that could not be listed."""
+    """Article paths under content_dir (sorted), and the folders the walk did not enter:
+    those it could not list and symbolic links to folders (never followed: they may lead
+    out of the content folder, or in a loop)."""
     if not content_dir.is_dir():
         if content_dir.exists():
             raise NotADirectoryError(f"content folder is not a folder: {content_dir}")
@@ -433,6 +547,10 @@ def _walk(content_dir: Path) -> tuple[list[Path], list[ArticleError]]:
     paths: list[Path] = []
     for root, folders, files in os.walk(content_dir, onerror=unreadable_folder):
         folders[:] = [name for name in folders if not name.startswith(".")]
+        for name in folders:
+            if os.path.islink(os.path.join(root, name)):
+                where = _relative(Path(root, name), content_dir)
+                errors.append(ArticleError(where, "symlink to a folder (not followed)"))
         paths.extend(
             Path(root, name)
             for name in files

@@ -136,16 +136,13 @@ def index_command(
 
 def echo_report(report: Any) -> None:
     """A reindex report as the index and watch commands print it."""
-    kind = "full build" if report.full else "incremental"
-    click.echo(
-        f"{kind}: {report.added} added, {report.updated} updated, {report.deleted} deleted, "
-        f"{report.unchanged} unchanged, {len(report.errors)} errors; "
-        f"{report.documents} documents, generation {report.generation}, {report.seconds:.2f}s"
-    )
+    click.echo(report.summary())
     if report.full_reason:
         click.echo(f"  rebuilt everything: {report.full_reason}")
     for error in report.errors:
         click.echo(f"  skipped {error.path}: {error.reason}", err=True)
+    for warning in report.warnings:
+        click.echo(f"  warning {warning.path}: {warning.message}", err=True)
     for slug in report.kept_stale:
         click.echo(f"  kept the previous version of {slug!r} (its file now fails)", err=True)
 

@@ -14,8 +14,10 @@ so any sequence of runs ends where a full build of the same files would.
 from __future__ import annotations
 
 import hashlib
+import logging
 import multiprocessing
 import os
+import shutil
 import threading
 import time
 from collections.abc import Iterable
@@ -33,9 +35,9 @@ from whoosh.writing import SegmentWriter
 from searchsvc.articles import (
     ArticleError,
     is_article_path,
-    iter_article_paths,
     parse_article,
     read_article_bytes,
+    scan_article_paths,
 )
 from searchsvc.entities.dictionary import CompanyDictionary, companies_for
 from searchsvc.entities.tickers import extract_tickers, find_unknown_symbols
@@ -48,6 +50,7 @@ from searchsvc.layout import (
     read_manifest,
     read_pending,
     remove_leftovers,
+    remove_stale_dirs,
     write_fingerprints,
     write_json_atomically,
     write_pending,
@@ -56,6 +59,7 @@ from searchsvc.layout import (
 from searchsvc.schema import SCHEMA_VERSION, Fingerprint, build_schema, to_document
 
 PARALLEL_MIN_FILES = 400  # below this, starting worker processes costs more than it saves
+log = logging.getLogger("searchsvc")
 
 
 def writer_options() -> dict[str, Any]:
@@ -63,6 +67,14 @@ def writer_options() -> dict[str, Any]:
     buffer: 18% less indexing time, and no zlib on the query path either (measured on
     the news corpus; the index is larger on disk)."""
     return {"limitmb": 256, "codec": W3Codec(compression=0)}
+
+
+@dataclass(frozen=True)
+class FileWarning:
+    """A file that was indexed, but only by forgiving something (see Article.warnings)."""
+
+    path: str
+    message: str
 
 
 @dataclass(frozen=True)
@@ -82,6 +94,19 @@ class ReindexReport:
     started_at: str
     finished_at: str
     seconds: float
+    # files indexed this run with something forgiven (an unquoted ': ' in the frontmatter)
+    warnings: tuple[FileWarning, ...] = ()
+
+    def summary(self) -> str:
+        """One line: what changed, errors, warnings, documents, generation, time (the CLI,
+        the watcher and the reindex webhook's log all print this)."""
+        kind = "full build" if self.full else "incremental"
+        warnings = f", {len(self.warnings)} warnings" if self.warnings else ""
+        return (
+            f"{kind}: {self.added} added, {self.updated} updated, {self.deleted} deleted, "
+            f"{self.unchanged} unchanged, {len(self.errors)} errors{warnings}; "
+            f"{self.documents} documents, generation {self.generation}, {self.seconds:.2f}s"
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -92,6 +117,7 @@ class ReindexReport:
             "deleted": self.deleted,
             "unchanged": self.unchanged,
             "errors": [{"path": e.path, "reason": e.reason} for e in self.errors],
+            "warnings": [{"path": w.path, "message": w.message} for w in self.warnings],
             "kept_stale": list(self.kept_stale),
             "documents": self.documents,
             "generation": self.generation,
@@ -129,12 +155,19 @@ def read_source(path: Path, content_dir: Path) -> SourceFile:
 
 
 def scan_content(content_dir: Path, paths: set[str] | None = None) -> dict[str, SourceFile]:
-    """The article files of content_dir (or of those content-relative paths that exist)."""
+    """The article files of content_dir (or of those content-relative paths that exist).
+
+    What the folder walk could not enter (unreadable folders, links to folders) comes back
+    as unreadable sources, so that it is reported with the files."""
     if paths is None:
-        found = iter_article_paths(content_dir)
+        found, walk_errors = scan_article_paths(content_dir)
     else:
         found = [content_dir / p for p in sorted(paths) if _walkable_file(content_dir, p)]
-    return {s.source_path: s for s in (read_source(p, content_dir) for p in found)}
+        walk_errors = []
+    sources = {s.source_path: s for s in (read_source(p, content_dir) for p in found)}
+    for error in walk_errors:
+        sources.setdefault(error.path, SourceFile(error.path, None, "", error))
+    return sources
 
 
 def _walkable_file(content_dir: Path, relative: str) -> bool:
@@ -212,6 +245,8 @@ def clean_up_after_crashes(index_dir: Path, manifest: Manifest | None) -> None:
     """What a killed run leaves behind: a half-built index, a half-written JSON file."""
     if manifest is not None:
         remove_leftovers(index_dir, keep=manifest.live)
+    elif index_dir.is_dir():
+        remove_stale_dirs(index_dir, keep="")  # a first build that was killed
 
 
 def dictionary_fingerprint(companies: CompanyDictionary) -> str:
@@ -245,12 +280,16 @@ class _Batch:
     documents: list[dict[str, Any]] = field(default_factory=list)
     fingerprints: list[Fingerprint] = field(default_factory=list)
     errors: list[ArticleError] = field(default_factory=list)
+    warnings: list[FileWarning] = field(default_factory=list)
 
 
 def make_documents(
     sources: Iterable[SourceFile], companies: CompanyDictionary, indexed_at: str
 ) -> _Batch:
-    """Parse, extract and map files to documents; failures become errors, never exceptions."""
+    """Parse, extract and map files to documents; failures become errors, never exceptions.
+
+    Even a failure that is our bug (an exception from extraction, say) is one file's error:
+    it must not stop the rest of the corpus from being indexed."""
     batch = _Batch()
     for source in sources:
         if source.error is not None or source.data is None:
@@ -258,15 +297,21 @@ def make_documents(
             continue
         try:
             article = parse_article(source.data, source.source_path)
+            document = to_document(
+                article,
+                extract_tickers(article, companies),
+                find_unknown_symbols(article, companies),
+                indexed_at,
+            )
         except ArticleError as exc:
             batch.errors.append(exc)
             continue
-        document = to_document(
-            article,
-            extract_tickers(article, companies),
-            find_unknown_symbols(article, companies),
-            indexed_at,
-        )
+        except Exception as exc:
+            log.exception("could not index %s", source.source_path)
+            reason = f"could not be indexed ({exc.__class__.__name__}: {exc})"[:300]
+            batch.errors.append(ArticleError(source.source_path, reason))
+            continue
+        batch.warnings.extend(FileWarning(article.source_path, w) for w in article.warnings)
         batch.documents.append(document)
         batch.fingerprints.append(
             Fingerprint(article.source_path, article.content_hash, article.slug)
@@ -297,9 +342,15 @@ def claim_slugs(fingerprints: Iterable[Fingerprint]) -> tuple[set[str], list[Art
 # --- full build --------------------------------------------------------------------------
 
 
+# What a shard worker sends back: the segment, then (path, hash, slug), (path, reason) of
+# each error and (path, message) of each warning. Plain values only: an exception class
+# that does not survive pickling would break the whole process pool (BrokenProcessPool).
+ShardResult = tuple[Any, list[tuple[str, str, str]], list[tuple[str, str]], list[tuple[str, str]]]
+
+
 def _index_shard(
     build_dir: str, content_dir: str, paths: list[str], indexed_at: str, companies_file: str | None
-) -> tuple[Any, list[Fingerprint], list[ArticleError]]:
+) -> ShardResult:
     """Worker: index some files into a new segment of the (unlocked) build index."""
     companies = companies_for(Path(companies_file) if companies_file else None)
     base = Path(content_dir)
@@ -308,8 +359,17 @@ def _index_shard(
     writer = SegmentWriter(ix, _lk=False, **writer_options())  # the parent holds the lock
     for document in batch.documents:
         writer.add_document(**document)
-    segment = writer._finalize_segment() if batch.documents else None
-    return segment, batch.fingerprints, batch.errors
+    if batch.documents:
+        segment = writer._finalize_segment()
+    else:  # a shard of bad files only: nothing to add, and no files left open
+        writer.cancel()
+        segment = None
+    return (
+        segment,
+        [(fp.source_path, fp.content_hash, fp.slug) for fp in batch.fingerprints],
+        [(e.path, e.reason) for e in batch.errors],
+        [(w.path, w.message) for w in batch.warnings],
+    )
 
 
 def _full_build(
@@ -321,10 +381,31 @@ def _full_build(
     dictionary: str,
     reason: str,
 ) -> ReindexReport:
-    started, started_at = time.perf_counter(), now_iso()
     build_dir = new_build_dir(index_dir)
+    try:
+        return _build_into(
+            build_dir, content_dir, index_dir, manifest, companies_file, workers, dictionary, reason
+        )
+    except BaseException:
+        # nothing half-built stays behind (a kill -9 is cleaned up by the next run instead)
+        shutil.rmtree(build_dir, ignore_errors=True)
+        raise
+
+
+def _build_into(
+    build_dir: Path,
+    content_dir: Path,
+    index_dir: Path,
+    manifest: Manifest | None,
+    companies_file: Path | None,
+    workers: int | None,
+    dictionary: str,
+    reason: str,
+) -> ReindexReport:
+    started, started_at = time.perf_counter(), now_iso()
     ix = whoosh_index.create_in(str(build_dir), build_schema())
-    paths = [p.relative_to(content_dir).as_posix() for p in iter_article_paths(content_dir)]
+    found, walk_errors = scan_article_paths(content_dir)
+    paths = [p.relative_to(content_dir).as_posix() for p in found]
     workers = workers or min(os.cpu_count() or 1, 4)
     if len(paths) < PARALLEL_MIN_FILES:
         workers = 1
@@ -338,9 +419,10 @@ def _full_build(
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             futures = [pool.submit(_index_shard, *args, s, started_at, extra) for s in shards]
             results = [f.result() for f in futures]
-    segments = [seg for seg, _, _ in results if seg is not None]
-    fingerprints = [fp for _, fps, _ in results for fp in fps]
-    errors = [e for _, _, errs in results for e in errs]
+    segments = [seg for seg, _, _, _ in results if seg is not None]
+    fingerprints = [Fingerprint(*fp) for _, fps, _, _ in results for fp in fps]
+    errors = [ArticleError(*e) for _, _, errs, _ in results for e in errs] + walk_errors
+    warnings = [FileWarning(*w) for _, _, _, warns in results for w in warns]
     writer = ix.writer(**writer_options())
     writer.commit(mergetype=lambda _writer, existing: list(existing) + segments)
     losers, slug_errors = claim_slugs(fingerprints)
@@ -367,6 +449,7 @@ def _full_build(
         unchanged=0,
         errors=tuple(sorted(errors, key=lambda e: e.path)),
         kept_stale=(),
+        warnings=tuple(sorted((w for w in warnings if w.path not in losers), key=lambda w: w.path)),
         documents=len(fingerprints) - len(losers),
         generation=previous_generation + 1,
         started_at=started_at,
@@ -488,6 +571,9 @@ def _incremental(
         unchanged=len(scanned) - len(changed),
         errors=errors,
         kept_stale=kept_stale,
+        warnings=tuple(
+            sorted((w for w in batch.warnings if w.path not in losers), key=lambda w: w.path)
+        ),
         documents=len(indexed),
         generation=manifest.generation_base + ix.latest_generation(),
         started_at=started_at,

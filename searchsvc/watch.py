@@ -36,13 +36,8 @@ FAILURE_RETRY_SECONDS = (1.0, 2.0, 5.0, 15.0, 60.0)  # backoff after runs that r
 
 
 def format_report(report: ReindexReport) -> str:
-    """One line for a report: what changed, errors, documents, generation, time."""
-    kind = "full build" if report.full else "incremental"
-    return (
-        f"{kind}: {report.added} added, {report.updated} updated, {report.deleted} deleted, "
-        f"{report.unchanged} unchanged, {len(report.errors)} errors; "
-        f"{report.documents} documents, generation {report.generation}, {report.seconds:.2f}s"
-    )
+    """One line for a report (see ReindexReport.summary)."""
+    return report.summary()
 
 
 def run_watch(
@@ -192,6 +187,8 @@ class _Runner:
         log.info("%s%s", format_report(report), reason)
         for error in report.errors:
             log.warning("skipped %s: %s", error.path, error.reason)
+        for warning in report.warnings:
+            log.warning("warning %s: %s", warning.path, warning.message)
         for slug in report.kept_stale:
             log.warning("kept the previous version of %r (its file now fails)", slug)
         if self._on_report is not None:

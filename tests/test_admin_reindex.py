@@ -34,6 +34,7 @@ REPORT_KEYS = {
     "deleted",
     "unchanged",
     "errors",
+    "warnings",  # issue 9: files indexed with something forgiven (frontmatter)
     "kept_stale",
     "documents",
     "generation",
