@@ -231,7 +231,7 @@ def document_fields(gen: Generation, docnum: int, doc: dict[str, Any]) -> dict[s
 
 @bp.get("/documents/<path:slug>")
 def document(slug: str) -> dict[str, Any]:
-    with service().lease() as gen:
+    with service().lease() as gen, gen.reading():  # one thread at a time in Whoosh
         docnum = gen.article_docnum(slug)
         doc = dict(gen.stored(docnum))
         indexed = document_fields(gen, docnum, doc)
@@ -316,7 +316,7 @@ def folder_size(path: Path) -> int:
 
 @bp.get("/stats")
 def stats() -> dict[str, Any]:
-    with service().lease() as gen:
+    with service().lease() as gen, gen.reading():  # one thread at a time in Whoosh
         per_field, computed_ms, cached = field_stats(gen)
         segments = len(list(gen.searcher.reader().leaf_readers()))
         manifest = read_manifest(gen.index_dir)

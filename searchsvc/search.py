@@ -429,7 +429,6 @@ def _suggest(
 
     At most MAX_SUGGEST_WORDS unknown words are looked up; when there were more, a Limit
     saying so is added to ``limits``."""
-    reader = gen.searcher.reader()
     corrected = request.q
     changed = False
     looked_up = 0
@@ -445,12 +444,12 @@ def _suggest(
         # Levenshtein here counts a swap of two letters as two edits, hence 2 from 5 letters;
         # at distance 2 the first two letters must agree, which keeps the lookup fast
         maxdist = 1 if len(word) < 5 else 2
-        candidates = {
-            t: gen.doc_frequency("spelling", t)
-            for t in reader.terms_within("spelling", word, maxdist, prefix=maxdist)
-        }
+        with gen.reading() as reader:
+            spelling = list(reader.terms_within("spelling", word, maxdist, prefix=maxdist))
+            body = list(reader.terms_within("body", word, maxdist, prefix=maxdist))
+        candidates = {t: gen.doc_frequency("spelling", t) for t in spelling}
         # body terms are stems; one that is its own stem is a word as written ("micron")
-        for t in reader.terms_within("body", word, maxdist, prefix=maxdist):
+        for t in body:
             if t not in candidates and term_of(t) == t:
                 candidates[t] = gen.doc_frequency("body", t)
         if not candidates:

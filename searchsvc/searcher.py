@@ -154,6 +154,11 @@ class Generation:
         self.index_dir = index_dir
         self.number = number
         self.searcher = searcher
+        # Whoosh's readers seek and read file objects they share (a BytesIO over the
+        # segment's mmap, per segment): two threads reading at once read each other's
+        # bytes. Every read of the Whoosh side goes through reading(), one thread at a
+        # time; the NumPy side (cached arrays) needs no lock.
+        self._whoosh = threading.RLock()
         reader = self.searcher.reader()
         self.doc_count_all = reader.doc_count_all()
         self.doc_count = reader.doc_count()
@@ -225,16 +230,19 @@ class Generation:
             if cached is not None:
                 self._postings.move_to_end(key)
                 return cached
-        reader = self.searcher.reader()
-        if (field, term) not in reader:
+        with self.reading() as reader:
+            if (field, term) not in reader:
+                parts = []
+            else:
+                parts = [
+                    (ids + offset, weights)
+                    for segreader, offset in reader.leaf_readers()
+                    if (field, term) in segreader
+                    for ids, weights in [read_postings(segreader.postings(field, term))]
+                ]
+        if not parts:
             result = EMPTY_POSTINGS
         else:
-            parts = [
-                (ids + offset, weights)
-                for segreader, offset in reader.leaf_readers()
-                if (field, term) in segreader
-                for ids, weights in [read_postings(segreader.postings(field, term))]
-            ]
             ids = np.concatenate([p[0] for p in parts])
             weights = np.concatenate([p[1] for p in parts])
             keep = self.alive[ids]
@@ -280,13 +288,14 @@ class Generation:
         # term has deletions, else an upper bound that only the postings can settle.
         raw: dict[str, int] = {}
         dirty: set[str] = set()
-        for segreader, _ in self.searcher.reader().leaf_readers():
-            deletions = segreader.has_deletions()
-            for text, info in segreader.iter_prefix(field, prefix):
-                term = text.decode("utf-8")
-                raw[term] = raw.get(term, 0) + info.doc_frequency()
-                if deletions:
-                    dirty.add(term)
+        with self.reading() as reader:
+            for segreader, _ in reader.leaf_readers():
+                deletions = segreader.has_deletions()
+                for text, info in segreader.iter_prefix(field, prefix):
+                    term = text.decode("utf-8")
+                    raw[term] = raw.get(term, 0) + info.doc_frequency()
+                    if deletions:
+                        dirty.add(term)
 
         def live(term: str) -> int:
             return self.doc_frequency(field, term) if term in dirty else raw[term]
@@ -323,19 +332,19 @@ class Generation:
                 self._postings.move_to_end(key)
                 return cached[0]
         keys: list[int] = []
-        reader = self.searcher.reader()
-        for segreader, offset in reader.leaf_readers():
-            if (field, term) not in segreader:
-                continue
-            matcher = segreader.postings(field, term)
-            while matcher.is_active():
-                docnum = offset + matcher.id()
-                keys.extend(
-                    (docnum << POSITION_BITS) | p
-                    for p in matcher.value_as("positions")
-                    if p < 1 << POSITION_BITS
-                )
-                matcher.next()
+        with self.reading() as reader:
+            for segreader, offset in reader.leaf_readers():
+                if (field, term) not in segreader:
+                    continue
+                matcher = segreader.postings(field, term)
+                while matcher.is_active():
+                    docnum = offset + matcher.id()
+                    keys.extend(
+                        (docnum << POSITION_BITS) | p
+                        for p in matcher.value_as("positions")
+                        if p < 1 << POSITION_BITS
+                    )
+                    matcher.next()
         found = np.asarray(keys, dtype=np.int64)
         found = found[self.alive[found >> POSITION_BITS]] if len(found) else found
         self._remember(key, (found, found))
@@ -362,8 +371,15 @@ class Generation:
             mask &= day <= int(end.replace("-", ""))
         return mask
 
+    @contextmanager
+    def reading(self) -> Iterator[Any]:
+        """This generation's Whoosh reader, for one thread at a time (see __init__)."""
+        with self._whoosh:
+            yield self.searcher.reader()
+
     def stored(self, docnum: int) -> dict[str, Any]:
-        doc: dict[str, Any] = self.searcher.stored_fields(docnum)["doc"]
+        with self._whoosh:
+            doc: dict[str, Any] = self.searcher.stored_fields(docnum)["doc"]
         return doc
 
     def docnum_for_slug(self, slug: str) -> int | None:
@@ -378,7 +394,8 @@ class Generation:
         return docnum
 
     def close(self) -> None:
-        self.searcher.close()
+        with self._whoosh:
+            self.searcher.close()
 
 
 class IndexHandle:
