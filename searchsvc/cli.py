@@ -265,10 +265,22 @@ def unknown_tickers_command(index_dir: Path | None, limit: int, as_json: bool) -
 @index_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, help="Port to listen on.")
-@click.option("--workers", type=int, help="Worker processes [2 x CPUs + 1].")
+@click.option("--workers", type=click.IntRange(min=1), help="Worker processes [2 x CPUs + 1].")
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    default=4,
+    show_default=True,
+    help="Request threads per worker (idle connections hold none).",
+)
 @reports_errors
 def serve_command(
-    content: Path | None, index_dir: Path | None, host: str, port: int, workers: int | None
+    content: Path | None,
+    index_dir: Path | None,
+    host: str,
+    port: int,
+    workers: int | None,
+    threads: int,
 ) -> None:
     """Serve the HTTP API with gunicorn, indexing the content folder first if needed."""
     from searchsvc.indexer import build_index
@@ -288,8 +300,8 @@ def serve_command(
     os.environ["SEARCHSVC_CONTENT_DIR"] = str(settings["CONTENT_DIR"])
     os.environ["SEARCHSVC_INDEX_DIR"] = str(settings["INDEX_DIR"])
     workers = workers or (2 * (os.cpu_count() or 1) + 1)
-    click.echo(f"Serving on http://{host}:{port} with {workers} workers")
-    run_gunicorn(host, port, workers)
+    click.echo(f"Serving on http://{host}:{port} with {workers} workers x {threads} threads")
+    run_gunicorn(host, port, workers, threads)
 
 
 @main.command("relevance")
