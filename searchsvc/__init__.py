@@ -16,7 +16,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # Imported here so that library users (indexer, CLI) do not pay for Flask.
     from flask import Flask
 
-    from searchsvc import admin, admin_explain, admin_inspect, admin_page, api, errors, querylog
+    from searchsvc import (
+        admin,
+        admin_explain,
+        admin_inspect,
+        admin_page,
+        api,
+        errors,
+        http_guards,
+        querylog,
+    )
     from searchsvc.service import SearchService
     from searchsvc.settings import load_settings
 
@@ -24,7 +33,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, static_folder=None)
     app.config.update(load_settings(test_config))
     app.config.update({k: v for k, v in (test_config or {}).items() if k not in app.config})
-    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
     app.json.sort_keys = False  # type: ignore[attr-defined]
     SearchService.init_app(app)
     querylog.init_app(app)
@@ -35,5 +43,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_explain.bp)
     app.register_blueprint(admin_page.bp)
     errors.init_app(app)
+    http_guards.init_app(app)
     logging.getLogger("searchsvc").setLevel(logging.INFO)
     return app

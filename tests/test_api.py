@@ -1005,7 +1005,8 @@ BIG = b"x" * (1024 * 1024 + 1)
         ("get", "/api/search", {"query_string": {"q": '"x', "strict": 1}}, 400, "bad_query"),
         ("get", "/api/articles/no-such-slug", {}, 404, "not_found"),
         ("get", "/no/such/route", {}, 404, "not_found"),
-        ("post", "/api/search", {}, 405, "method_not_allowed"),
+        # POST /api/search is a search now (its JSON body), so another method answers 405
+        ("put", "/api/search", {}, 405, "method_not_allowed"),
         ("delete", "/api/articles/nvidia", {}, 405, "method_not_allowed"),
         ("put", "/healthz", {}, 405, "method_not_allowed"),
         ("post", "/api/search", {"data": BIG}, 413, "payload_too_large"),
@@ -1040,11 +1041,80 @@ def test_every_error_is_the_one_json_shape(
 
 
 def test_405_says_which_methods_are_allowed(client: FlaskClient) -> None:
-    response = client.post("/api/search")
+    response = client.put("/api/search")  # POST is a search now (issue 9)
     assert response.status_code == 405
-    assert "GET" in response.headers["Allow"]
+    assert "GET" in response.headers["Allow"] and "POST" in response.headers["Allow"]
 
 
 def test_500_does_not_leak_the_exception(error_app: Flask) -> None:
     body = error_app.test_client().get("/test-only/boom").get_json()
     assert "boom" not in body["error"]["message"]
+
+
+# --- POST /api/search: the same search, parameters in a JSON body (issue 9) --------------
+
+
+@pytest.mark.parametrize(
+    ("body", "query_string"),
+    [
+        ({"q": "nvidia earnings"}, {"q": "nvidia earnings"}),
+        ({"q": "chips", "tag": ["TSMC", "HBM"]}, [("q", "chips"), ("tag", "TSMC"), ("tag", "HBM")]),
+        ({"q": "tariffs", "page": 2, "per_page": 3}, {"q": "tariffs", "page": 2, "per_page": 3}),
+        ({"q": "ai", "facets": ["tags", "year"]}, {"q": "ai", "facets": "tags,year"}),
+        ({"q": '"unclosed', "strict": False}, {"q": '"unclosed'}),
+        (
+            {"q": "", "sort": "newest", "from": "2025-01-01"},
+            {"sort": "newest", "from": "2025-01-01"},
+        ),
+    ],
+)
+def test_post_search_answers_as_get_does(
+    client: FlaskClient, body: dict[str, Any], query_string: Any
+) -> None:
+    posted = client.post("/api/search", json=body).get_json()
+    got = client.get("/api/search", query_string=query_string).get_json()
+    for answer in (posted, got):
+        answer.pop("took_ms")
+    assert posted == got
+
+
+@pytest.mark.parametrize(
+    ("data", "code", "mentions"),
+    [
+        (b"[1, 2]", "bad_parameter", "JSON object"),
+        (b"not json", "bad_parameter", "not valid JSON"),
+        (b'{"q": {"nested": 1}}', "bad_parameter", "q must be"),
+        (b'{"q": null}', "bad_parameter", "q must be"),
+        (b'{"tag": [["a"]]}', "bad_parameter", "tag must be"),
+        (b'{"qq": "typo"}', "bad_parameter", "unknown parameter 'qq'"),
+        (b'{"page": "two"}', "bad_parameter", "page must be a whole number"),
+        (b'{"per_page": 51}', "bad_parameter", "per_page"),
+        (b'{"q": "' + b"x" * 513 + b'"}', "bad_parameter", "513 characters"),
+        (b'{"q": "\\"open", "strict": true}', "bad_query", "cannot read"),
+    ],
+)
+def test_post_search_rejects_bad_bodies(
+    client: FlaskClient, data: bytes, code: str, mentions: str
+) -> None:
+    response = client.post("/api/search", data=data, content_type="application/json")
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["code"] == code and mentions in error["message"]
+
+
+def test_every_response_says_nosniff(client: FlaskClient) -> None:
+    for path in ("/api/search?q=x", "/healthz", "/api/articles/none", "/nope", "/api/articles//x"):
+        assert client.get(path).headers["X-Content-Type-Options"] == "nosniff", path
+
+
+def test_double_slashes_are_a_404_not_a_redirect(client: FlaskClient) -> None:
+    response = client.get("/api/articles//tsmc-arizona-expansion-tariff-threats")
+    assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
+
+
+def test_a_chunked_body_over_the_limit_is_413(client: FlaskClient) -> None:
+    response = client.post(
+        "/api/search", data=b" " * (2 * 1024 * 1024), headers={"Transfer-Encoding": "chunked"}
+    )
+    assert response.status_code == 413
+    assert response.get_json()["error"]["code"] == "payload_too_large"

@@ -175,7 +175,7 @@ def test_article_and_errors(server: Server) -> None:
         ("GET", "/api/articles/no-such-article", 404, "not_found"),
         ("GET", "/api/search?" + urlencode({"q": '"unclosed', "strict": 1}), 400, "bad_query"),
         ("GET", "/api/search?per_page=51", 400, "bad_parameter"),
-        ("POST", "/api/search", 405, "method_not_allowed"),
+        ("PUT", "/api/search", 405, "method_not_allowed"),  # POST is a search (issue 9)
     ]
     for method, path, status, code in cases:
         reply = fetch(server.base + path, method=method)
