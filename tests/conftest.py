@@ -30,6 +30,9 @@ def _no_searchsvc_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "REFRESH_SECONDS",
         "QUERY_LOG",
         "QUERY_LOG_MAX_ROWS",
+        "RATE_LIMIT",
+        "AUTH_FAILURE_LIMIT",
+        "PROXY_HOPS",
     ):
         monkeypatch.delenv(f"SEARCHSVC_{name}", raising=False)
 
