@@ -1,7 +1,8 @@
-"""Rate limits per client address, counted in SQLite beside the index so that every gunicorn
-worker (and every server on the machine over the same index) shares one count.
+"""Rate limits per client address, counted in one SQLite file (``RATE_LIMIT_FILE``) that
+every gunicorn worker shares; `searchsvc serve` makes one per server run (server.py). An app
+without that setting (tests, another WSGI server) counts in its own memory.
 
-    index/ratelimit.sqlite3   (+ -wal, -shm)   one row per (client, limit, window)
+    ratelimit.sqlite3   (+ -wal, -shm)   one row per (client, limit, window)
 
 Two limits, both answered with 429 `rate_limited` and `Retry-After` (seconds):
 
@@ -9,7 +10,8 @@ Two limits, both answered with 429 `rate_limited` and `Retry-After` (seconds):
   address, whatever the URL, through Flask-Limiter (fixed windows). /healthz (load
   balancers) and /metrics (behind the admin token, and needed most when clients are being
   throttled) are never limited.
-- ``AUTH_FAILURE_LIMIT`` (always on, ``10/minute``): 401 answers on /admin/ and /metrics. Once
+- ``AUTH_FAILURE_LIMIT`` (always on, ``10/minute``): wrong tokens (401 `invalid_token`) on
+  /admin/ and /metrics; a missing or malformed header guesses nothing and is not counted. Once
   an address has used them up, every request it makes there gets 429, even with the right
   token, until the window ends: guessing the token is as slow as the limit.
 
@@ -33,7 +35,7 @@ from urllib.parse import unquote, urlsplit
 from flask import Response, current_app, request
 from flask_limiter import Limiter, RateLimitExceeded
 from limits import RateLimitItem, parse_many
-from limits.storage import Storage
+from limits.storage import MemoryStorage, Storage
 from limits.strategies import FixedWindowRateLimiter
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -42,7 +44,6 @@ from searchsvc.errors import SearchsvcError
 if TYPE_CHECKING:
     from flask import Flask
 
-DB_NAME = "ratelimit.sqlite3"
 EXTENSION = "searchsvc_ratelimit"
 SCHEME = "searchsvc+sqlite"
 BUSY_MS = 1_000
@@ -50,6 +51,7 @@ PRUNE_EVERY = 1_000  # increments (per connection) between two deletes of expire
 # never limited by RATE_LIMIT; /metrics still counts failed tokens (AUTH_FAILURE_LIMIT)
 EXEMPT_PATHS = frozenset({"/healthz", "/metrics"})
 AUTH_PATHS = ("/admin", "/metrics")
+INVALID_TOKEN = 'error="invalid_token"'
 
 log = logging.getLogger("searchsvc")
 
@@ -163,8 +165,9 @@ class SQLiteStorage(Storage):
         self._conn().execute("DELETE FROM counters WHERE key = ?", (key,))
 
 
-def storage_uri(index_dir: Path) -> str:
-    return f"{SCHEME}://{(Path(index_dir) / DB_NAME).resolve().as_posix()}"
+def storage_uri(path: Path) -> str:
+    """The `limits` storage URI of the SQLite file at ``path``."""
+    return f"{SCHEME}://{Path(path).resolve().as_posix()}"
 
 
 # --- the app's limits ---------------------------------------------------------------------------
@@ -241,9 +244,10 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=0, x_host=0, x_port=0, x_prefix=0
         )
-    uri = storage_uri(Path(config["INDEX_DIR"]))
+    shared = config.get("RATE_LIMIT_FILE")
+    uri = storage_uri(Path(shared)) if shared else "memory://"
     failures = config.get("AUTH_FAILURE_LIMIT") or "10/minute"
-    auth = AuthFailureLimit(SQLiteStorage(uri), failures)
+    auth = AuthFailureLimit(SQLiteStorage(uri) if shared else MemoryStorage(), failures)
     state: dict[str, Any] = {"auth": auth, "limiter": None}
     app.extensions[EXTENSION] = state
 
@@ -254,8 +258,11 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _count_failed_tokens(response: Response) -> Response:
+        # a wrong token (admin.check_bearer's invalid_token), not a missing or malformed
+        # header: only a token sent can be a guess
         if response.status_code == 401 and is_auth_path(request.path):
-            auth.failed()
+            if INVALID_TOKEN in response.headers.get("WWW-Authenticate", ""):
+                auth.failed()
         return response
 
     limits = config.get("RATE_LIMIT")

@@ -11,22 +11,30 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+RATE_LIMIT_FILE_ENV = "SEARCHSVC_RATE_LIMIT_FILE"
 
 
-def prepare_metrics_dir() -> tuple[Path, bool]:
-    """Before any worker imports prometheus_client: the folder every worker writes its
-    metrics to (PROMETHEUS_MULTIPROC_DIR if set, else a new temporary one, exported), with
-    the counts of earlier runs removed. (folder, whether we made it)."""
+def prepare_run_dir() -> Path:
+    """Before the workers start (and import prometheus_client): a new temporary folder for
+    this server run, removed at exit, and in the environment the workers inherit:
+
+    - PROMETHEUS_MULTIPROC_DIR, where every worker writes its metrics: ``metrics/`` in it,
+      or the folder already named, emptied of an earlier run's counts;
+    - SEARCHSVC_RATE_LIMIT_FILE, the counts every worker's rate limits share, unless set."""
+    run_dir = Path(tempfile.mkdtemp(prefix="searchsvc-run-"))
     given = os.environ.get(METRICS_DIR_ENV)
     if given:
         folder = Path(given)
         folder.mkdir(parents=True, exist_ok=True)
         for stale in folder.glob("*.db"):
             stale.unlink(missing_ok=True)
-        return folder, False
-    folder = Path(tempfile.mkdtemp(prefix="searchsvc-metrics-"))
-    os.environ[METRICS_DIR_ENV] = str(folder)
-    return folder, True
+    else:
+        folder = run_dir / "metrics"
+        folder.mkdir()
+        os.environ[METRICS_DIR_ENV] = str(folder)
+    if not os.environ.get(RATE_LIMIT_FILE_ENV):
+        os.environ[RATE_LIMIT_FILE_ENV] = str(run_dir / "ratelimit.sqlite3")
+    return run_dir
 
 
 def _worker_exited(server: Any, worker: Any) -> None:
@@ -36,13 +44,13 @@ def _worker_exited(server: Any, worker: Any) -> None:
     multiprocess.mark_process_dead(worker.pid)
 
 
-def metrics_hooks() -> dict[str, Any]:
-    """gunicorn options for metrics added up across workers (see searchsvc/metrics.py)."""
-    folder, made = prepare_metrics_dir()
+def ops_hooks() -> dict[str, Any]:
+    """gunicorn options for metrics and rate limits shared by the workers (see
+    searchsvc/metrics.py and searchsvc/ratelimit.py)."""
+    run_dir = prepare_run_dir()
 
     def on_exit(server: Any) -> None:
-        if made:
-            shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(run_dir, ignore_errors=True)
 
     return {"child_exit": _worker_exited, "on_exit": on_exit}
 
@@ -76,7 +84,7 @@ def run_gunicorn(host: str, port: int, workers: int) -> None:
     from searchsvc.accesslog import configure_serve_logging
 
     configure_serve_logging()  # searchsvc's access lines replace gunicorn's access log
-    ops = metrics_hooks()
+    ops = ops_hooks()
     _Gunicorn(
         {
             "bind": f"{host}:{port}",

@@ -64,11 +64,18 @@ SETTINGS: tuple[Setting, ...] = (
         "20/second;600/minute; off when unset (/healthz and /metrics are never limited)",
     ),
     Setting(
+        "RATE_LIMIT_FILE",
+        "SEARCHSVC_RATE_LIMIT_FILE",
+        None,
+        "SQLite file the rate-limit counts are kept in, shared by every process naming it; "
+        "searchsvc serve makes one per server, other servers count per process when unset",
+    ),
+    Setting(
         "AUTH_FAILURE_LIMIT",
         "SEARCHSVC_AUTH_FAILURE_LIMIT",
         "10/minute",
-        "failed admin-token attempts (401 on /admin/ and /metrics) allowed per client "
-        "address; beyond it every admin request from that address gets 429",
+        "wrong admin tokens (401 on /admin/ and /metrics) allowed per client address; "
+        "beyond it every admin request from that address gets 429",
     ),
     Setting(
         "PROXY_HOPS",

@@ -31,6 +31,7 @@ def _no_searchsvc_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "QUERY_LOG",
         "QUERY_LOG_MAX_ROWS",
         "RATE_LIMIT",
+        "RATE_LIMIT_FILE",
         "AUTH_FAILURE_LIMIT",
         "PROXY_HOPS",
     ):

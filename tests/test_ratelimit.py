@@ -4,7 +4,6 @@ tokens, the client address behind proxies, and settings that cannot be read."""
 from __future__ import annotations
 
 import multiprocessing
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -20,20 +19,19 @@ from limits.strategies import FixedWindowRateLimiter
 
 from searchsvc import create_app
 from searchsvc.cli import main
-from searchsvc.ratelimit import DB_NAME, SQLiteStorage, storage_uri
+from searchsvc.ratelimit import SQLiteStorage, storage_uri
 from searchsvc.settings import BadSetting, load_settings
 from tests.conftest import SEEDS
 
 TOKEN = "rl-token"
+DB_NAME = "ratelimit.sqlite3"
 
 
 def make_app(index: Path, tmp_path: Path, **config: Any) -> Flask:
-    """An app over a copy of the seed index in tmp_path: the rate-limit file beside it is
-    this test's alone."""
-    ix = tmp_path / "ix"
-    if not ix.exists():
-        shutil.copytree(index, ix, ignore=shutil.ignore_patterns("*.sqlite3*"))
-    return create_app({"INDEX_DIR": ix, "CONTENT_DIR": SEEDS, "QUERY_LOG": False, **config})
+    """An app over the seed index whose rate-limit counts are in tmp_path: this test's
+    alone, shared by every app the test makes (as by the workers of one server)."""
+    config.setdefault("RATE_LIMIT_FILE", tmp_path / DB_NAME)
+    return create_app({"INDEX_DIR": index, "CONTENT_DIR": SEEDS, "QUERY_LOG": False, **config})
 
 
 @pytest.fixture
@@ -45,7 +43,7 @@ def limited(seed_index: Path, tmp_path: Path) -> FlaskClient:
 
 
 def test_storage_counts_in_fixed_windows(tmp_path: Path) -> None:
-    storage = SQLiteStorage(storage_uri(tmp_path))
+    storage = SQLiteStorage(storage_uri(tmp_path / DB_NAME))
     assert storage.check()
     assert storage.get("k") == 0
     assert [storage.incr("k", 1) for _ in range(3)] == [1, 2, 3]
@@ -70,7 +68,7 @@ def _hammer(args: tuple[str, int]) -> int:
 
 
 def test_two_processes_share_one_count(tmp_path: Path) -> None:
-    uri = storage_uri(tmp_path)
+    uri = storage_uri(tmp_path / DB_NAME)
     with multiprocessing.get_context("spawn").Pool(2) as pool:
         allowed = pool.map(_hammer, [(uri, 40), (uri, 40)])
     # 80 attempts from two processes against one 50/minute limit: exactly 50 get through
@@ -79,7 +77,7 @@ def test_two_processes_share_one_count(tmp_path: Path) -> None:
 
 
 def test_storage_made_before_a_fork_works_in_the_child(tmp_path: Path) -> None:
-    storage = SQLiteStorage(storage_uri(tmp_path))
+    storage = SQLiteStorage(storage_uri(tmp_path / DB_NAME))
     storage.incr("k", 60)  # this process's connection exists now
 
     def child() -> None:
@@ -130,7 +128,18 @@ def test_no_limit_by_default(seed_index: Path, tmp_path: Path) -> None:
     assert all(client.get("/api/search?q=nvidia").status_code == 200 for _ in range(30))
 
 
-def test_apps_over_one_index_share_the_count(seed_index: Path, tmp_path: Path) -> None:
+def test_without_a_file_each_app_counts_in_memory(seed_index: Path, tmp_path: Path) -> None:
+    first, second = (
+        make_app(seed_index, tmp_path, RATE_LIMIT="1/minute", RATE_LIMIT_FILE=None).test_client()
+        for _ in range(2)
+    )
+    assert first.get("/api/search?q=a").status_code == 200
+    assert first.get("/api/search?q=a").status_code == 429
+    assert second.get("/api/search?q=a").status_code == 200
+    assert not (tmp_path / DB_NAME).exists() and not (seed_index / DB_NAME).exists()
+
+
+def test_apps_naming_one_file_share_the_count(seed_index: Path, tmp_path: Path) -> None:
     # two apps stand for two workers: the count is in the file, not in either of them
     first = make_app(seed_index, tmp_path, RATE_LIMIT="4/minute").test_client()
     second = make_app(seed_index, tmp_path, RATE_LIMIT="4/minute").test_client()
@@ -147,7 +156,7 @@ def test_a_broken_storage_lets_requests_through(
     app = make_app(seed_index, tmp_path, RATE_LIMIT="1/minute", ADMIN_TOKEN=TOKEN)
     client = app.test_client()
     assert client.get("/api/search?q=a").status_code == 200
-    db = tmp_path / "ix" / DB_NAME
+    db = tmp_path / DB_NAME
     db.unlink()
     db.mkdir()  # a folder where the file was: every connection (new in a fork) fails
     fresh = make_app(seed_index, tmp_path, RATE_LIMIT="1/minute", ADMIN_TOKEN=TOKEN)
@@ -196,8 +205,24 @@ def test_successes_and_disabled_admin_do_not_count(seed_index: Path, tmp_path: P
 def test_auth_failure_limit_is_a_setting(seed_index: Path, tmp_path: Path) -> None:
     app = make_app(seed_index, tmp_path, ADMIN_TOKEN=TOKEN, AUTH_FAILURE_LIMIT="2/hour")
     client = app.test_client()
-    assert [client.get("/admin/stats").status_code for _ in range(3)] == [401, 401, 429]
+    wrong = {"Authorization": "Bearer guess"}
+    codes = [client.get("/admin/stats", headers=wrong).status_code for _ in range(3)]
+    assert codes == [401, 401, 429]
     assert int(client.get("/admin/stats").headers["Retry-After"]) > 60
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Basic dXNlcjpwYXNz"}, {"Authorization": "Bearer two words"}],
+)
+def test_requests_without_a_token_guess_nothing_and_do_not_count(
+    seed_index: Path, tmp_path: Path, headers: dict[str, str]
+) -> None:
+    app = make_app(seed_index, tmp_path, ADMIN_TOKEN=TOKEN, AUTH_FAILURE_LIMIT="2/hour")
+    client = app.test_client()
+    assert all(client.get("/admin/stats", headers=headers).status_code == 401 for _ in range(5))
+    right = {"Authorization": f"Bearer {TOKEN}"}
+    assert client.get("/admin/stats", headers=right).status_code == 200
 
 
 # --- the client address behind proxies -----------------------------------------------------------
