@@ -223,7 +223,8 @@ def _too_many_requests(exc: RateLimitExceeded) -> tuple[dict[str, Any], int, dic
     current = limiter.current_limit
     if current is not None:
         try:
-            wait = math.ceil(current.reset_at - time.time())
+            # the window's end itself: RequestLimit.reset_at adds a second
+            wait = math.ceil(current.window.reset_time - time.time())
         except sqlite3.Error:
             pass
     error = RateLimited(
