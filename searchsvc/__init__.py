@@ -26,6 +26,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         http_guards,
         querylog,
     )
+    from searchsvc.accesslog import init_app as init_access_log
+    from searchsvc.metrics import init_app as init_metrics
+    from searchsvc.ratelimit import init_app as init_rate_limits
     from searchsvc.service import SearchService
     from searchsvc.settings import load_settings
 
@@ -36,6 +39,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     SearchService.init_app(app)
     querylog.init_app(app)
+    # before the blueprints: a locked-out address is refused before any token check
+    init_rate_limits(app)
+    init_metrics(app)
+    init_access_log(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(admin_inspect.bp)

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import selectors
+import shutil
 import socket
+import tempfile
 import time
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from gunicorn import util
@@ -183,6 +187,51 @@ class SearchsvcWorker(ThreadWorker):
             self.log.debug("Failed to send error message.")
 
 
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+RATE_LIMIT_FILE_ENV = "SEARCHSVC_RATE_LIMIT_FILE"
+
+
+def prepare_run_dir() -> Path:
+    """Before the workers start (and import prometheus_client): a new temporary folder for
+    this server run, removed at exit, and in the environment the workers inherit:
+
+    - PROMETHEUS_MULTIPROC_DIR, where every worker writes its metrics: ``metrics/`` in it,
+      or the folder already named, emptied of an earlier run's counts;
+    - SEARCHSVC_RATE_LIMIT_FILE, the counts every worker's rate limits share, unless set."""
+    run_dir = Path(tempfile.mkdtemp(prefix="searchsvc-run-"))
+    given = os.environ.get(METRICS_DIR_ENV)
+    if given:
+        folder = Path(given)
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("*.db"):
+            stale.unlink(missing_ok=True)
+    else:
+        folder = run_dir / "metrics"
+        folder.mkdir()
+        os.environ[METRICS_DIR_ENV] = str(folder)
+    if not os.environ.get(RATE_LIMIT_FILE_ENV):
+        os.environ[RATE_LIMIT_FILE_ENV] = str(run_dir / "ratelimit.sqlite3")
+    return run_dir
+
+
+def _worker_exited(server: Any, worker: Any) -> None:
+    # gunicorn's child_exit hook, in the arbiter: drop the dead worker's live gauges
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def ops_hooks() -> dict[str, Any]:
+    """gunicorn options for metrics and rate limits shared by the workers (see
+    searchsvc/metrics.py and searchsvc/ratelimit.py)."""
+    run_dir = prepare_run_dir()
+
+    def on_exit(server: Any) -> None:
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+    return {"child_exit": _worker_exited, "on_exit": on_exit}
+
+
 class _Gunicorn(BaseApplication):
     def __init__(self, options: dict[str, Any]) -> None:
         self.options = options
@@ -214,6 +263,10 @@ def run_gunicorn(host: str, port: int, workers: int, threads: int = THREADS) -> 
     worker's poller and holds no thread (sync workers each held one, so two idle clients
     stalled a two-worker server). Whoosh reads are serialised per generation
     (Generation.reading), the rest of a search runs on cached NumPy arrays."""
+    from searchsvc.accesslog import configure_serve_logging
+
+    configure_serve_logging()  # searchsvc's access lines replace gunicorn's access log
+    ops = ops_hooks()
     _Gunicorn(
         {
             "bind": f"{host}:{port}",
@@ -226,6 +279,6 @@ def run_gunicorn(host: str, port: int, workers: int, threads: int = THREADS) -> 
             # but a full rebuild of ~50,000 articles takes about 90 s on 2 cores.
             "timeout": 120,
             "graceful_timeout": 10,
-            "accesslog": "-",
+            **ops,
         }
     ).run()

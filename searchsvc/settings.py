@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from searchsvc.errors import SearchsvcError
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -54,7 +56,44 @@ SETTINGS: tuple[Setting, ...] = (
         100_000,
         "most searches the query log keeps; older ones are deleted",
     ),
+    Setting(
+        "RATE_LIMIT",
+        "SEARCHSVC_RATE_LIMIT",
+        None,
+        "requests allowed per client address, counted across all server processes, e.g. "
+        "20/second;600/minute; off when unset (/healthz and /metrics are never limited)",
+    ),
+    Setting(
+        "RATE_LIMIT_FILE",
+        "SEARCHSVC_RATE_LIMIT_FILE",
+        None,
+        "SQLite file the rate-limit counts are kept in, shared by every process naming it; "
+        "searchsvc serve makes one per server, other servers count per process when unset",
+    ),
+    Setting(
+        "AUTH_FAILURE_LIMIT",
+        "SEARCHSVC_AUTH_FAILURE_LIMIT",
+        "10/minute",
+        "wrong admin tokens (401 on /admin/ and /metrics) allowed per client address; "
+        "beyond it every admin request from that address gets 429",
+    ),
+    Setting(
+        "PROXY_HOPS",
+        "SEARCHSVC_PROXY_HOPS",
+        0,
+        "reverse proxies in front of the service whose X-Forwarded-For gives the client "
+        "address; 0 uses the connection's address",
+    ),
 )
+
+RATE_LIMIT_SETTINGS = ("RATE_LIMIT", "AUTH_FAILURE_LIMIT")
+
+
+class BadSetting(SearchsvcError):
+    """A setting whose value cannot be used: the command stops before serving anything."""
+
+    code = "bad_setting"
+    hint = "see the Configuration table in README.md"
 
 
 def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -64,16 +103,46 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         value = os.environ.get(setting.env, setting.default)
         if overrides and overrides.get(setting.name) is not None:
             value = overrides[setting.name]
-        if isinstance(setting.default, bool) and isinstance(value, str):
-            value = value.strip().lower() not in ("0", "false", "off", "no")
-        elif isinstance(setting.default, int) and not isinstance(value, bool):
-            value = int(value)
-        if isinstance(setting.default, float) and value is not None:
-            value = float(value)
+        try:
+            if isinstance(setting.default, bool) and isinstance(value, str):
+                value = value.strip().lower() not in ("0", "false", "off", "no")
+            elif isinstance(setting.default, int) and not isinstance(value, bool):
+                value = int(value)
+            if isinstance(setting.default, float) and value is not None:
+                value = float(value)
+        except (TypeError, ValueError):
+            kind = "a number" if isinstance(setting.default, float) else "a whole number"
+            raise BadSetting(f"{setting.env} must be {kind}, not {value!r}") from None
         values[setting.name] = value
     for name in ("CONTENT_DIR", "INDEX_DIR", "COMPANIES_FILE"):
         if values[name]:
             values[name] = Path(values[name])
     if not values["ADMIN_TOKEN"]:
         values["ADMIN_TOKEN"] = None
+    for name in RATE_LIMIT_SETTINGS:
+        values[name] = check_rate_limits(name, values[name])
+    if values["PROXY_HOPS"] < 0:
+        raise BadSetting(f"SEARCHSVC_PROXY_HOPS must be 0 or more, not {values['PROXY_HOPS']}")
     return values
+
+
+def check_rate_limits(name: str, value: Any) -> str | None:
+    """``value`` with blanks stripped if it reads as rate limits (``20/second;600/minute``),
+    None when unset or blank (the default then applies); BadSetting otherwise."""
+    if value is None or not str(value).strip():
+        default = next(s.default for s in SETTINGS if s.name == name)
+        return None if default is None else str(default)
+    text = str(value).strip()
+    from limits import parse_many  # only when a limit is set: the CLI need not load it
+
+    try:
+        items = parse_many(text)
+    except ValueError:
+        items = []
+    if not items or any(item.amount < 1 for item in items):
+        raise BadSetting(
+            f"SEARCHSVC_{name} cannot be read as rate limits: {text[:80]!r}; write one or "
+            "more AMOUNT/PERIOD separated by ';', e.g. 20/second;600/minute "
+            "(periods: second, minute, hour, day; amounts of 1 or more)"
+        )
+    return text

@@ -30,6 +30,10 @@ def _no_searchsvc_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "REFRESH_SECONDS",
         "QUERY_LOG",
         "QUERY_LOG_MAX_ROWS",
+        "RATE_LIMIT",
+        "RATE_LIMIT_FILE",
+        "AUTH_FAILURE_LIMIT",
+        "PROXY_HOPS",
     ):
         monkeypatch.delenv(f"SEARCHSVC_{name}", raising=False)
 
