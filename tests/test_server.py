@@ -174,3 +174,27 @@ def test_no_traceback_in_the_log_for_client_errors(server: Server) -> None:
         sock.sendall(b"GET /api/search?q=nvidia HTTP/1.1\r\nHost: x\r\n\r\n")  # then hang up
     time.sleep(0.3)
     assert "Traceback" not in server.log.read_text(errors="replace")
+
+
+def test_a_site_whose_only_article_is_broken_still_serves(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """`searchsvc serve` used to fail to boot its workers on an index of no documents."""
+    import subprocess
+
+    from tests.test_e2e import launch, stop, wait_until_healthy
+
+    root = tmp_path_factory.mktemp("empty-site")
+    content = root / "content"
+    content.mkdir()
+    (content / "only.md").write_text('---\ntitle: "x\n---\nb\n')
+    log = root / "server.log"
+    process: subprocess.Popen[bytes]
+    process, base = launch(root, log, {}, "--content", str(content), "--index", str(root / "i"))
+    try:
+        wait_until_healthy(process, base, log)
+        health = fetch(f"{base}/healthz").body
+        assert (health["documents"], health["last_reindex_errors"]) == (0, 1)
+        assert fetch(f"{base}/api/search?q=anything").body["total"] == 0
+    finally:
+        stop(process)
