@@ -24,10 +24,9 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 
-from benchmarks.bench import DEFAULT_CORPUS
 from benchmarks.engines import log, save_json
 from benchmarks.gencorpus import generate_corpus
-from benchmarks.reindex_bench import replicate_corpus
+from benchmarks.reindex_bench import add_corpus_arguments, replicate_corpus
 from benchmarks.vocab import BUILTIN_WORDS
 from searchsvc.articles import iter_article_paths
 from searchsvc.entities.dictionary import default_companies
@@ -51,19 +50,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="python -m benchmarks.query_limits", description=__doc__.split("\n")[0]
     )
-    p.add_argument(
-        "--corpus",
-        type=Path,
-        default=DEFAULT_CORPUS,
-        help="articles to copy until there are --articles of them (default: %(default)s)",
-    )
-    p.add_argument("--articles", type=int, default=20_000, help="corpus size (default 20000)")
-    p.add_argument(
-        "--generate",
-        type=int,
-        metavar="N",
-        help="index N synthetic articles instead (also used when --corpus is absent)",
-    )
+    add_corpus_arguments(p, articles=20_000)
     p.add_argument("--repeat", type=int, default=3, help="warm runs per query (default 3)")
     p.add_argument("--fuzz", type=int, default=40, help="random 512-character queries (40)")
     p.add_argument("--seed", type=int, default=9, help="seed of the fuzzed queries")

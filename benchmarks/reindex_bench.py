@@ -53,23 +53,30 @@ OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 _SLUG_LINE = re.compile(rb"^slug:[ \t]*(.*?)[ \t]*$", re.MULTILINE)
 
 
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(
-        prog="python -m benchmarks.reindex_bench", description=__doc__.split("\n")[0]
-    )
+def add_corpus_arguments(p: argparse.ArgumentParser, articles: int) -> None:
+    """--corpus, --articles and --generate, as prepare_corpus reads them."""
     p.add_argument(
         "--corpus",
         type=Path,
         default=DEFAULT_CORPUS,
         help="articles to copy until there are --articles of them (default: %(default)s)",
     )
-    p.add_argument("--articles", type=int, default=20_000, help="corpus size (default 20000)")
+    p.add_argument(
+        "--articles", type=int, default=articles, help=f"corpus size (default {articles})"
+    )
     p.add_argument(
         "--generate",
         type=int,
         metavar="N",
         help="index N synthetic articles instead (also used when --corpus is absent)",
     )
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.reindex_bench", description=__doc__.split("\n")[0]
+    )
+    add_corpus_arguments(p, articles=20_000)
     p.add_argument("--repeat", type=int, default=5, help="runs per indexing figure (default 5)")
     p.add_argument("--changed", type=int, default=20, help="files edited per change run (20)")
     p.add_argument("--edits", type=int, default=30, help="edits timed through a server (30)")

@@ -36,8 +36,8 @@ from urllib.parse import urlencode
 
 from benchmarks.engines import log, save_json
 from benchmarks.reindex_bench import (
-    DEFAULT_CORPUS,
     Process,
+    add_corpus_arguments,
     child_env,
     edit_body,
     fresh_token,
@@ -87,9 +87,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="python -m benchmarks.soak", description=__doc__.split("\n")[0]
     )
-    p.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="articles (%(default)s)")
-    p.add_argument("--articles", type=int, default=5066, help="corpus size (default 5066)")
-    p.add_argument("--generate", type=int, metavar="N", help="N synthetic articles instead")
+    add_corpus_arguments(p, articles=5066)
     p.add_argument("--seconds", type=float, default=120.0, help="length of the soak (120)")
     p.add_argument("--clients", type=int, default=4, help="client threads (4)")
     p.add_argument("--seed", type=int, default=20250208, help="seed of queries and edits")

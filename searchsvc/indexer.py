@@ -20,8 +20,9 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from multiprocessing.context import BaseContext
@@ -382,80 +383,77 @@ def _full_build(
     reason: str,
 ) -> ReindexReport:
     build_dir = new_build_dir(index_dir)
-    try:
-        return _build_into(
-            build_dir, content_dir, index_dir, manifest, companies_file, workers, dictionary, reason
+    with _removed_on_failure(build_dir):
+        started, started_at = time.perf_counter(), now_iso()
+        ix = whoosh_index.create_in(str(build_dir), build_schema())
+        found, walk_errors = scan_article_paths(content_dir)
+        paths = [p.relative_to(content_dir).as_posix() for p in found]
+        workers = workers or min(os.cpu_count() or 1, 4)
+        if len(paths) < PARALLEL_MIN_FILES:
+            workers = 1
+        shards = [paths[i::workers] for i in range(workers)]
+        args = (str(build_dir), str(content_dir))
+        extra = str(companies_file) if companies_file else None
+        if workers == 1:
+            results = [_index_shard(*args, shards[0], started_at, extra)]
+        else:
+            context = _worker_context(companies_file)
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                futures = [pool.submit(_index_shard, *args, s, started_at, extra) for s in shards]
+                results = [f.result() for f in futures]
+        segments = [seg for seg, _, _, _ in results if seg is not None]
+        fingerprints = [Fingerprint(*fp) for _, fps, _, _ in results for fp in fps]
+        errors = [ArticleError(*e) for _, _, errs, _ in results for e in errs] + walk_errors
+        warnings = [FileWarning(*w) for _, _, _, warns in results for w in warns]
+        writer = ix.writer(**writer_options())
+        writer.commit(mergetype=lambda _writer, existing: list(existing) + segments)
+        losers, slug_errors = claim_slugs(fingerprints)
+        if losers:
+            writer = ix.writer(**writer_options())
+            for fp in fingerprints:
+                if fp.source_path in losers:
+                    writer.delete_by_term("fingerprint", fp.encode())
+            writer.commit()
+        errors.extend(slug_errors)
+        previous_generation = 0
+        if manifest is not None:
+            previous_generation = manifest.generation_base + _latest_generation(index_dir, manifest)
+        base = previous_generation + 1 - ix.latest_generation()
+        live = promote(index_dir, build_dir, Manifest(SCHEMA_VERSION, "", base, dictionary))
+        indexed = (fp for fp in fingerprints if fp.source_path not in losers)
+        save_fingerprints(index_dir, live, ix.latest_generation(), indexed)
+        return ReindexReport(
+            full=True,
+            full_reason=reason,
+            added=len(fingerprints) - len(losers),
+            updated=0,
+            deleted=0,
+            unchanged=0,
+            errors=tuple(sorted(errors, key=lambda e: e.path)),
+            kept_stale=(),
+            warnings=_kept_warnings(warnings, losers),
+            documents=len(fingerprints) - len(losers),
+            generation=previous_generation + 1,
+            started_at=started_at,
+            finished_at=now_iso(),
+            seconds=time.perf_counter() - started,
         )
+
+
+@contextmanager
+def _removed_on_failure(build_dir: Path) -> Iterator[None]:
+    """Nothing half-built stays behind when a build fails (a kill -9 leaves it to the
+    next run's clean-up instead)."""
+    try:
+        yield
     except BaseException:
-        # nothing half-built stays behind (a kill -9 is cleaned up by the next run instead)
         shutil.rmtree(build_dir, ignore_errors=True)
         raise
 
 
-def _build_into(
-    build_dir: Path,
-    content_dir: Path,
-    index_dir: Path,
-    manifest: Manifest | None,
-    companies_file: Path | None,
-    workers: int | None,
-    dictionary: str,
-    reason: str,
-) -> ReindexReport:
-    started, started_at = time.perf_counter(), now_iso()
-    ix = whoosh_index.create_in(str(build_dir), build_schema())
-    found, walk_errors = scan_article_paths(content_dir)
-    paths = [p.relative_to(content_dir).as_posix() for p in found]
-    workers = workers or min(os.cpu_count() or 1, 4)
-    if len(paths) < PARALLEL_MIN_FILES:
-        workers = 1
-    shards = [paths[i::workers] for i in range(workers)]
-    args = (str(build_dir), str(content_dir))
-    extra = str(companies_file) if companies_file else None
-    if workers == 1:
-        results = [_index_shard(*args, shards[0], started_at, extra)]
-    else:
-        context = _worker_context(companies_file)
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = [pool.submit(_index_shard, *args, s, started_at, extra) for s in shards]
-            results = [f.result() for f in futures]
-    segments = [seg for seg, _, _, _ in results if seg is not None]
-    fingerprints = [Fingerprint(*fp) for _, fps, _, _ in results for fp in fps]
-    errors = [ArticleError(*e) for _, _, errs, _ in results for e in errs] + walk_errors
-    warnings = [FileWarning(*w) for _, _, _, warns in results for w in warns]
-    writer = ix.writer(**writer_options())
-    writer.commit(mergetype=lambda _writer, existing: list(existing) + segments)
-    losers, slug_errors = claim_slugs(fingerprints)
-    if losers:
-        writer = ix.writer(**writer_options())
-        for fp in fingerprints:
-            if fp.source_path in losers:
-                writer.delete_by_term("fingerprint", fp.encode())
-        writer.commit()
-    errors.extend(slug_errors)
-    previous_generation = 0
-    if manifest is not None:
-        previous_generation = manifest.generation_base + _latest_generation(index_dir, manifest)
-    base = previous_generation + 1 - ix.latest_generation()
-    live = promote(index_dir, build_dir, Manifest(SCHEMA_VERSION, "", base, dictionary))
-    indexed = (fp for fp in fingerprints if fp.source_path not in losers)
-    save_fingerprints(index_dir, live, ix.latest_generation(), indexed)
-    return ReindexReport(
-        full=True,
-        full_reason=reason,
-        added=len(fingerprints) - len(losers),
-        updated=0,
-        deleted=0,
-        unchanged=0,
-        errors=tuple(sorted(errors, key=lambda e: e.path)),
-        kept_stale=(),
-        warnings=tuple(sorted((w for w in warnings if w.path not in losers), key=lambda w: w.path)),
-        documents=len(fingerprints) - len(losers),
-        generation=previous_generation + 1,
-        started_at=started_at,
-        finished_at=now_iso(),
-        seconds=time.perf_counter() - started,
-    )
+def _kept_warnings(warnings: Iterable[FileWarning], losers: set[str]) -> tuple[FileWarning, ...]:
+    """The warnings of files that were indexed (not those that lost their slug), by path."""
+    return tuple(sorted((w for w in warnings if w.path not in losers), key=lambda w: w.path))
 
 
 def _worker_context(companies_file: Path | None) -> BaseContext:
@@ -571,9 +569,7 @@ def _incremental(
         unchanged=len(scanned) - len(changed),
         errors=errors,
         kept_stale=kept_stale,
-        warnings=tuple(
-            sorted((w for w in batch.warnings if w.path not in losers), key=lambda w: w.path)
-        ),
+        warnings=_kept_warnings(batch.warnings, losers),
         documents=len(indexed),
         generation=manifest.generation_base + ix.latest_generation(),
         started_at=started_at,

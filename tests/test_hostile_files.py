@@ -101,7 +101,7 @@ def test_a_failed_full_build_leaves_no_build_folder(
     def broken(*args: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(indexer, "_build_into", broken)
+    monkeypatch.setattr(indexer, "scan_article_paths", broken)
     with pytest.raises(OSError, match="disk full"):
         build_index(tmp_path / "content", tmp_path / "index", full=True)
     assert not list((tmp_path / "index").glob("build-*"))
