@@ -269,9 +269,9 @@ def unknown_tickers_command(index_dir: Path | None, limit: int, as_json: bool) -
 @click.option(
     "--threads",
     type=click.IntRange(min=1),
-    default=4,
+    default=2,
     show_default=True,
-    help="Request threads per worker (idle connections hold none).",
+    help="Request threads per worker (idle connections hold none; see searchsvc.server).",
 )
 @reports_errors
 def serve_command(
