@@ -410,15 +410,17 @@ class IndexHandle:
         self.check_interval = check_interval
         self._generation: Generation | None = None
         self._checked_at = 0.0
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # lease() holds it while current() takes it
         self._leases: dict[int, int] = {}  # id(generation) -> requests reading it
         self._retired: dict[int, Generation] = {}  # replaced, closed when their leases end
 
     @contextmanager
     def lease(self) -> Iterator[Generation]:
         """The current generation, kept open until the block ends."""
-        generation = self.current()
+        # Under the lock from taking the generation to counting the lease: with threads,
+        # another request's refresh in between could otherwise close it under this one.
         with self._lock:
+            generation = self.current()
             self._leases[id(generation)] = self._leases.get(id(generation), 0) + 1
         try:
             yield generation

@@ -198,3 +198,17 @@ def test_a_site_whose_only_article_is_broken_still_serves(
         assert fetch(f"{base}/api/search?q=anything").body["total"] == 0
     finally:
         stop(process)
+
+
+def test_a_body_cut_short_is_a_client_error_without_traceback(server: Server) -> None:
+    head = (
+        b"POST /api/search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 1000\r\n\r\n"
+    )
+    with socket.create_connection(address(server), timeout=5) as sock:
+        sock.sendall(head + b'{"q": "nvi')  # then hangs up, 990 bytes short
+    bad_chunks = head.replace(b"Content-Length: 1000", b"Transfer-Encoding: chunked")
+    status, _, body = raw_exchange(server, bad_chunks + b"zz\r\nxx\r\n")
+    assert status == 400 and json.loads(body)["error"]["code"] in ("bad_request", "bad_parameter")
+    time.sleep(0.3)
+    assert "Traceback" not in server.log.read_text(errors="replace")
