@@ -79,6 +79,16 @@ def error_body(code: str, message: str) -> dict[str, Any]:
     return {"error": {"code": code, "message": message}}
 
 
+def _client_went_away(exc: Exception) -> bool:
+    """Whether reading the request failed because of the client: it hung up or stalled
+    mid-body (gunicorn's NoMoreData), or sent broken chunked encoding."""
+    try:
+        from gunicorn.http.errors import NoMoreData, ParseException
+    except ImportError:  # another WSGI server
+        return isinstance(exc, ConnectionError)
+    return isinstance(exc, NoMoreData | ParseException | ConnectionError)
+
+
 def init_app(app: Any) -> None:
     """Every error a Flask app can raise leaves as the one JSON shape."""
     import logging
@@ -111,5 +121,8 @@ def init_app(app: Any) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> tuple[dict[str, Any], int]:
+        if _client_went_away(exc):  # the client's doing, not a bug: no traceback
+            log.warning("request body not read: %s: %s", exc.__class__.__name__, exc)
+            return error_body("bad_request", "the request body was cut short or malformed"), 400
         log.exception("unexpected error")
         return error_body("internal_error", "internal error; see the server log"), 500

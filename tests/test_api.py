@@ -1118,3 +1118,29 @@ def test_a_chunked_body_over_the_limit_is_413(client: FlaskClient) -> None:
     )
     assert response.status_code == 413
     assert response.get_json()["error"]["code"] == "payload_too_large"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        "gunicorn.http.errors.NoMoreData",  # the client hung up mid-body
+        "gunicorn.http.errors.InvalidChunkSize",  # broken chunked encoding
+        "builtins.ConnectionResetError",
+    ],
+)
+def test_a_body_the_client_cut_short_is_a_400_without_traceback(
+    app: Flask, error: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    import importlib
+
+    module, name = error.rsplit(".", 1)
+    kind = getattr(importlib.import_module(module), name)
+
+    @app.post("/test-only/read")
+    def read() -> str:
+        raise kind("x")
+
+    response = app.test_client().post("/test-only/read", data=b"{}")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "bad_request"
+    assert not [r for r in caplog.records if r.exc_info]
