@@ -45,8 +45,6 @@ class Article:
     url: str | None
     source_path: str  # path relative to the content folder, "/"-separated
     content_hash: str  # sha256 hex of the file's bytes
-    # what was forgiven while reading the file ("frontmatter is not strict YAML: ...")
-    warnings: tuple[str, ...] = ()
 
 
 class ArticleError(Exception):
@@ -205,6 +203,12 @@ def read_article_bytes(path: Path, content_dir: Path) -> bytes:
 
 def parse_article(data: bytes, source_path: str) -> Article:
     """Parse a file's bytes into an Article; raises only ArticleError."""
+    return read_article(data, source_path)[0]
+
+
+def read_article(data: bytes, source_path: str) -> tuple[Article, tuple[str, ...]]:
+    """parse_article, with what had to be forgiven to read the file (warnings for the
+    reindex report: "frontmatter is not strict YAML: ..."); raises only ArticleError."""
     if len(data) > MAX_ARTICLE_BYTES:
         raise ArticleError(source_path, _too_large(len(data)))
     if b"\x00" in data:
@@ -249,8 +253,7 @@ def parse_article(data: bytes, source_path: str) -> Article:
         url=_link(meta.get("url")),
         source_path=source_path,
         content_hash=hashlib.sha256(data).hexdigest(),
-        warnings=warnings,
-    )
+    ), warnings
 
 
 def parse_date(value: object) -> str | None:
@@ -515,7 +518,11 @@ def _links_out_of(path: Path, content_dir: Path) -> bool:
         steps = [path]
     if not any(step.is_symlink() for step in steps if step != content_dir):
         return False
-    return not path.resolve().is_relative_to(content_dir.resolve())
+    try:
+        target = path.resolve()
+    except RuntimeError:  # a loop of links (Python 3.11 raises this, not OSError)
+        raise ArticleError(_relative(path, content_dir), "unreadable (symlink loop)") from None
+    return not target.is_relative_to(content_dir.resolve())
 
 
 def _relative(path: Path, content_dir: Path) -> str:

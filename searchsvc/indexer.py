@@ -36,7 +36,7 @@ from whoosh.writing import SegmentWriter
 from searchsvc.articles import (
     ArticleError,
     is_article_path,
-    parse_article,
+    read_article,
     read_article_bytes,
     scan_article_paths,
 )
@@ -72,7 +72,7 @@ def writer_options() -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class FileWarning:
-    """A file that was indexed, but only by forgiving something (see Article.warnings)."""
+    """A file that was indexed, but only by forgiving something (see read_article)."""
 
     path: str
     message: str
@@ -297,7 +297,7 @@ def make_documents(
             batch.errors.append(source.error or ArticleError(source.source_path, "unreadable"))
             continue
         try:
-            article = parse_article(source.data, source.source_path)
+            article, warnings = read_article(source.data, source.source_path)
             document = to_document(
                 article,
                 extract_tickers(article, companies),
@@ -312,7 +312,7 @@ def make_documents(
             reason = f"could not be indexed ({exc.__class__.__name__}: {exc})"[:300]
             batch.errors.append(ArticleError(source.source_path, reason))
             continue
-        batch.warnings.extend(FileWarning(article.source_path, w) for w in article.warnings)
+        batch.warnings.extend(FileWarning(article.source_path, w) for w in warnings)
         batch.documents.append(document)
         batch.fingerprints.append(
             Fingerprint(article.source_path, article.content_hash, article.slug)

@@ -20,6 +20,7 @@ from searchsvc.articles import (
     ArticleError,
     file_name_slug,
     parse_article,
+    read_article,
     slug_problem,
 )
 from searchsvc.indexer import PARALLEL_MIN_FILES, build_index
@@ -165,6 +166,28 @@ def test_links_out_of_the_folder_are_never_read(linked_site: tuple[Path, Path], 
     assert totals(index_dir, SECRET, "zqinside") == {SECRET: 0, "zqinside": 2}
 
 
+def test_a_loop_of_links_is_one_files_error(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    write(content, "ok.md", article("Fine", "body"))
+    (content / "loop.md").symlink_to(content / "loop.md")
+    (content / "a.md").symlink_to(content / "b.md")
+    (content / "b.md").symlink_to(content / "a.md")
+    for full in (True, False):
+        report = build_index(content, tmp_path / "index", full=full)
+        assert errors_of(report) == {
+            p: "unreadable (symlink loop)" for p in ("a.md", "b.md", "loop.md")
+        }
+        assert report.documents == 1
+
+
+def test_warnings_are_not_stored_with_the_article(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    write(content, "colon.md", "---\ntitle: A: b\n---\nbody\n")
+    build_index(content, tmp_path / "index")
+    app = create_app({"INDEX_DIR": tmp_path / "index", "CONTENT_DIR": content, "TESTING": True})
+    assert "warnings" not in app.test_client().get("/api/articles/colon").get_json()
+
+
 def test_a_named_link_out_is_not_read_either(linked_site: tuple[Path, Path]) -> None:
     content, index_dir = linked_site
     build_index(content, index_dir)
@@ -291,11 +314,9 @@ REAL_TITLE = "How AI Chatbots Are Revolutionizing Malta Business: €500+ Monthl
 def test_unquoted_colons_are_read_with_a_warning(
     frontmatter: str, title: str, tags: tuple[str, ...]
 ) -> None:
-    found = parse_article(f"---\n{frontmatter}\n---\nbody\n".encode(), "p.md")
+    found, warnings = read_article(f"---\n{frontmatter}\n---\nbody\n".encode(), "p.md")
     assert (found.title, found.tags) == (title, tags)
-    assert found.warnings == (
-        "frontmatter is not strict YAML: read title as plain text (unquoted ': ')",
-    )
+    assert warnings == ("frontmatter is not strict YAML: read title as plain text (unquoted ': ')",)
 
 
 @pytest.mark.parametrize(
@@ -313,8 +334,8 @@ def test_other_bad_yaml_stays_an_error(frontmatter: str) -> None:
 
 
 def test_valid_yaml_gets_no_warning() -> None:
-    found = parse_article(b'---\ntitle: "A: b"\nurl: http://x.y\n---\nbody\n', "p.md")
-    assert (found.title, found.warnings) == ("A: b", ())
+    found, warnings = read_article(b'---\ntitle: "A: b"\nurl: http://x.y\n---\nbody\n', "p.md")
+    assert (found.title, warnings) == ("A: b", ())
 
 
 @settings(max_examples=300, deadline=None, database=None)
@@ -323,11 +344,11 @@ def test_strict_yaml_reads_exactly_as_before(meta: dict[str, str]) -> None:
     source = yaml.safe_dump(meta, allow_unicode=True) if meta else ""
     data = f"---\n{source}---\nbody\n".encode()
     try:
-        found = parse_article(data, "p.md")
+        _, warnings = read_article(data, "p.md")
     except ArticleError as error:
         assert "colon" not in error.reason
         return
-    assert found.warnings == ()
+    assert warnings == ()
 
 
 def test_the_report_lists_warnings(tmp_path: Path) -> None:
