@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import click
 
+from searchsvc.entities.dictionary import CompanyDataError
 from searchsvc.errors import SearchsvcError
 from searchsvc.settings import load_settings
 
@@ -36,6 +37,12 @@ def reports_errors(func: F) -> F:
             sys.exit(1)
         except FileNotFoundError as exc:
             click.echo(f"Error: {exc}", err=True)
+            sys.exit(1)
+        except CompanyDataError as exc:
+            click.echo(f"Error: bad companies file (SEARCHSVC_COMPANIES_FILE): {exc}", err=True)
+            click.echo(
+                "Hint: its format is described in README.md, Companies and tickers", err=True
+            )
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
@@ -283,11 +290,14 @@ def serve_command(
     threads: int,
 ) -> None:
     """Serve the HTTP API with gunicorn, indexing the content folder first if needed."""
+    from searchsvc.entities.dictionary import companies_for
     from searchsvc.indexer import build_index
     from searchsvc.layout import read_manifest
     from searchsvc.server import run_gunicorn
 
     settings = load_settings({"CONTENT_DIR": content, "INDEX_DIR": index_dir})
+    # read the companies file here: in a worker, a bad one is a boot failure, not a message
+    companies_for(settings["COMPANIES_FILE"])
     if read_manifest(settings["INDEX_DIR"]) is None:
         click.echo(f"No index in {settings['INDEX_DIR']}: indexing {settings['CONTENT_DIR']} first")
         report = build_index(

@@ -299,3 +299,22 @@ def test_module_entry_point_runs_outside_the_test_process(tmp_path: Path) -> Non
     assert done.stderr.startswith("Error: no index in ")
     assert "Traceback" not in done.stderr
     assert done.stdout == ""
+
+
+@pytest.mark.parametrize("command", ["search", "index", "serve"])
+def test_a_bad_companies_file_is_a_message_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed_index: Path, command: str
+) -> None:
+    bad = tmp_path / "companies.json"
+    bad.write_text('{"companies": [{"symbol": 5}]}')
+    monkeypatch.setenv("SEARCHSVC_COMPANIES_FILE", str(bad))
+    args = {
+        "search": ("search", "nvidia", "--index", seed_index),
+        "index": ("index", "--content", SEEDS, "--index", tmp_path / "index"),
+        "serve": ("serve", "--content", SEEDS, "--index", seed_index),  # an index exists
+    }[command]
+    result = run(*args)
+    assert result.exit_code == 1
+    assert "Error: bad companies file (SEARCHSVC_COMPANIES_FILE):" in result.output
+    assert "entry 0: 'symbol' is required" in result.output
+    assert "Traceback" not in result.output and result.exception is not None
