@@ -30,12 +30,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from searchsvc.metrics import init_app as init_metrics
     from searchsvc.ratelimit import init_app as init_rate_limits
     from searchsvc.service import SearchService
-    from searchsvc.settings import load_settings
+    from searchsvc.settings import SETTINGS, load_settings
 
     # no app-wide /static/: searchsvc/static/ belongs to the admin page (admin_page.py)
     app = Flask(__name__, static_folder=None)
     app.config.update(load_settings(test_config))
-    app.config.update({k: v for k, v in (test_config or {}).items() if k not in app.config})
+    # every other key as given, Flask's own too (TESTING, SECRET_KEY, ...); settings were
+    # read above, where None means "not set"
+    settings = {setting.name for setting in SETTINGS}
+    app.config.update({k: v for k, v in (test_config or {}).items() if k not in settings})
     app.json.sort_keys = False  # type: ignore[attr-defined]
     SearchService.init_app(app)
     querylog.init_app(app)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from searchsvc import create_app
+from searchsvc.entities.dictionary import CompanyDictionary
+from searchsvc.search import SearchRequest, search
+from searchsvc.searcher import IndexHandle
 from searchsvc.service import SearchService
 
 
@@ -23,3 +26,18 @@ def test_warm_up_without_an_index_leaves_it_to_healthz(tmp_path: Path) -> None:
     service = service_for(tmp_path / "missing")
     service.warm_up()  # must not raise: the worker still boots and /healthz says 503
     assert service.handle._generation is None
+
+
+def test_test_config_sets_flask_keys_too(seed_index: Path) -> None:
+    """create_app dropped keys Flask already defines, so TESTING: True was ignored."""
+    app = create_app({"INDEX_DIR": seed_index, "TESTING": True, "SECRET_KEY": "k"})
+    assert app.testing is True and app.config["SECRET_KEY"] == "k"
+    assert create_app({"INDEX_DIR": seed_index}).testing is False
+
+
+def test_an_empty_company_dictionary_is_used_not_replaced(seed_handle: IndexHandle) -> None:
+    empty = CompanyDictionary((), {}, {}, {})
+    with_names = search(seed_handle, SearchRequest(q="Taiwan Semiconductor", match="all"))
+    without = search(seed_handle, SearchRequest(q="Taiwan Semiconductor", match="all"), empty)
+    # with companies the name is a phrase or the ticker (3 articles); with none, two words (4)
+    assert (with_names.total, without.total) == (3, 4)
