@@ -46,7 +46,8 @@ def explain(
     hits: int = EXPLAIN_HITS,
 ) -> dict[str, Any]:
     """The /admin/explain document for one request (and, with ``slug``, why-not)."""
-    companies = companies or default_companies()
+    if companies is None:  # an empty dictionary is a choice, not a missing one
+        companies = default_companies()
     with handle.lease() as gen:
         first = _plan(gen, request, companies)
         order = _order(gen, request.sort, _final_mask(first), first.text.scores)

@@ -162,7 +162,8 @@ def search(
 ) -> SearchResults:
     """Run one search on the handle's current generation."""
     started = time.perf_counter()
-    companies = companies or default_companies()
+    if companies is None:  # an empty dictionary is a choice, not a missing one
+        companies = default_companies()
     with handle.lease() as gen:
         return _search(gen, request, companies, started)
 
