@@ -21,7 +21,6 @@ loaded, so the build starts at once); every eighth round starts a fresh interpre
 
 from __future__ import annotations
 
-import inspect
 import multiprocessing
 import os
 import random
@@ -55,7 +54,6 @@ from tests.reindex_helpers import (
 ROUNDS = 25
 SEED = 20251124
 START_ARTICLES = 150
-PATHS_SUPPORTED = "paths" in inspect.signature(build_index).parameters
 
 WORDS = (
     "market growth chip cloud revenue quarter supply demand tariff export battery vehicle "
@@ -342,7 +340,6 @@ def test_kill_9_during_reindex_never_breaks_the_index(tmp_path: Path) -> None:
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.skipif(not PATHS_SUPPORTED, reason="build_index(paths=...) has not landed yet")
 def test_a_crash_right_after_the_commit_does_not_forget_a_waiting_duplicate(
     tmp_path: Path,
 ) -> None:

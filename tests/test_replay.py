@@ -19,7 +19,6 @@ everything else and check the kept version is the previous one.
 
 from __future__ import annotations
 
-import inspect
 import os
 import shutil
 from collections.abc import Callable
@@ -48,8 +47,6 @@ NOTE = "no-frontmatter-quantum-computing-note.md"  # no frontmatter: its slug is
 SAMSUNG = "samsung-hbm4-qualification-nvidia.md"
 TECH = "tech-stocks-tumble-tariff-shock.md"
 START = (NVIDIA, BYD, INTEL, APPLE, TSMC, NOTE, SAMSUNG, TECH)
-
-PATHS_SUPPORTED = "paths" in inspect.signature(build_index).parameters
 
 
 def brief(slug: str, day: str, title: str, body: str) -> str:
@@ -519,8 +516,6 @@ def check_step(
 
 @pytest.mark.parametrize("mode", ["folder", "paths"])
 def test_incremental_runs_equal_a_full_build_after_every_step(tmp_path: Path, mode: str) -> None:
-    if mode == "paths" and not PATHS_SUPPORTED:
-        pytest.skip("build_index(paths=...) has not landed yet")
     assert len(STEPS) >= 40
     content = start_content(tmp_path)
     index_dir = tmp_path / "index"
@@ -559,7 +554,6 @@ def test_incremental_runs_equal_a_full_build_after_every_step(tmp_path: Path, mo
     )
 
 
-@pytest.mark.skipif(not PATHS_SUPPORTED, reason="build_index(paths=...) has not landed yet")
 def test_a_run_over_named_paths_checks_those_files_only(tmp_path: Path) -> None:
     content = start_content(tmp_path)
     index_dir = tmp_path / "index"
