@@ -6,23 +6,20 @@ from the first key present, case-insensitively, as ``../shared/API.md`` specifie
 
 from __future__ import annotations
 
-import email.utils
 import hashlib
-import json
 import math
 import os
 import re
 import stat
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
-from pathlib import Path, PurePosixPath
+from datetime import date
+from pathlib import Path
 
-import yaml
-from frontmatter.default_handlers import YAMLHandler
-
+from searchsvc.dates import parse_date
+from searchsvc.frontmatter_reader import FrontmatterError, split_frontmatter
 from searchsvc.markdown import render_body
+from searchsvc.slugs import file_name_slug, slug_problem
 
 
 @dataclass(frozen=True)
@@ -61,71 +58,14 @@ class ArticleError(Exception):
         return (ArticleError, (self.path, self.reason))
 
 
-MAX_SLUG_LENGTH = 200
-# letters, digits, "-", "_", "." and "/" (the contract's rule); see slug_problem
-_SLUG_CHARS_RE = re.compile(r"[\w./-]+")
-_NOT_SLUG_RE = re.compile(r"[^\w.-]+")
-_SLUG_DOTS_RE = re.compile(r"\.{2,}")
-
-
 MAX_ARTICLE_BYTES = 5 * 1024 * 1024
 ARTICLE_SUFFIXES = (".md", ".markdown")
 
 _MB = 1024 * 1024
 _Strings = tuple[str, ...]
-# Frontmatter fences: "---" YAML (Jekyll, Hugo, the seed site) and "+++" TOML (Hugo).
-_YAML = YAMLHandler()
-_TOML_FRONTMATTER_RE = re.compile(r"\A\+\+\+[ \t]*\n(.*?\n)?\+\+\+[ \t]*(?:\n|\Z)", re.DOTALL)
-_OPENING_FENCE_RE = re.compile(r"\A\+\+\+[ \t]*\n")
-
 _TRUE = frozenset({"true", "yes", "on", "1", "y"})
 _FALSE = frozenset({"false", "no", "off", "0", "n"})
 _SLUG_SEPARATORS_RE = re.compile(r"[-_]+")
-
-
-class _FrontmatterLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """Safe YAML that leaves every scalar a string except null.
-
-    Typed scalars cost more than they give here: `date: 2025-02-30` would fail the whole
-    file, `title: No` would become False and `version: 1.10` would become 1.1. Dates and
-    booleans are read from the strings below instead.
-    """
-
-
-_FrontmatterLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag.endswith((":null", ":merge"))]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def slug_problem(slug: str) -> str | None:
-    """Why a slug cannot be served at /api/articles/<slug>, or None when it can.
-
-    The contract's rule: at most 200 characters of letters, digits, "-", "_", "." and "/",
-    no "..", no leading "/". Also refused: empty parts ("a//b", a trailing "/") and "."
-    parts, which URLs normalise away, so no link could reach the article."""
-    if len(slug) > MAX_SLUG_LENGTH:
-        return f"longer than {MAX_SLUG_LENGTH} characters"
-    if not _SLUG_CHARS_RE.fullmatch(slug):
-        bad = next((c for c in slug if not _SLUG_CHARS_RE.fullmatch(c)), "")
-        return f"character {bad!r} is not allowed" if bad else "empty"
-    if slug.startswith("/"):
-        return "starts with '/'"
-    if ".." in slug:
-        return "contains '..'"
-    if any(part in ("", ".") for part in slug.split("/")):
-        return "has an empty or '.' part between slashes"
-    return None
-
-
-def file_name_slug(source_path: str) -> str:
-    """The slug of an article without a `slug:` key: its file name without extension,
-    made to follow the slug rule. Real file names hold commas and the like
-    ("tagreuters.com,2025-02-07newsml_ACSD.en.md"): such runs become "-". A `slug:`
-    written in the frontmatter is taken as the author wrote it, or refused."""
-    stem = PurePosixPath(source_path).stem
-    slug = _SLUG_DOTS_RE.sub(".", _NOT_SLUG_RE.sub("-", stem)).strip("-")
-    return slug[:MAX_SLUG_LENGTH] or "-"
 
 
 def is_article_path(relative: str) -> bool:
@@ -223,7 +163,10 @@ def read_article(data: bytes, source_path: str) -> tuple[Article, tuple[str, ...
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise ArticleError(source_path, "empty file")
-    meta, body_source, warnings = _split_frontmatter(text, source_path)
+    try:
+        meta, body_source, warnings = split_frontmatter(text)
+    except FrontmatterError as error:
+        raise ArticleError(source_path, error.reason) from None
     body = render_body(body_source)
 
     def first(*keys: str) -> object:
@@ -254,178 +197,6 @@ def read_article(data: bytes, source_path: str) -> tuple[Article, tuple[str, ...
         source_path=source_path,
         content_hash=hashlib.sha256(data).hexdigest(),
     ), warnings
-
-
-def parse_date(value: object) -> str | None:
-    """A date as "YYYY-MM-DD", a datetime as "YYYY-MM-DDTHH:MM:SSZ" (UTC); None if unreadable.
-
-    Accepts date/datetime objects and the common written forms: ISO 8601 with "T" or a
-    space, "/" or "." separators, "Z" or "+02:00" offsets (naive times are UTC),
-    "October 28, 2025", "Oct 28 2025", "28 Oct 2025" and RFC 2822 (RSS pubDate).
-    """
-    try:
-        if isinstance(value, datetime):
-            return _utc(value)
-        if isinstance(value, date):
-            return value.isoformat()
-        if isinstance(value, str) and len(value) <= 100:
-            return _parse_date_text(value.strip())
-    except (ValueError, OverflowError):
-        pass
-    return None
-
-
-_ISO_DATE_RE = re.compile(
-    r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})"
-    r"(?:(?:T|\s+)(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?"
-    r"\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?)?",
-    re.IGNORECASE,
-)
-_WEEKDAY = r"(?:[A-Za-z]+\.?,?\s+)?"
-_MONTH_FIRST_RE = re.compile(_WEEKDAY + r"([A-Za-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})")
-_DAY_FIRST_RE = re.compile(_WEEKDAY + r"(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+)\.?,?\s+(\d{4})")
-_MONTHS = (
-    "january february march april may june july august september october november december"
-).split()
-
-
-def _parse_date_text(text: str) -> str | None:
-    if match := _ISO_DATE_RE.fullmatch(text):
-        year, month, day, hour, minute, second, zone = match.groups()
-        day_only = date(int(year), int(month), int(day))
-        if hour is None:
-            return day_only.isoformat()
-        moment = datetime(day_only.year, day_only.month, day_only.day, int(hour), int(minute))
-        moment = moment.replace(second=int(second or 0), tzinfo=_zone(zone))
-        return _utc(moment)
-    if match := _MONTH_FIRST_RE.fullmatch(text):
-        month_name, day_text, year = match.groups()
-    elif match := _DAY_FIRST_RE.fullmatch(text):
-        day_text, month_name, year = match.groups()
-    elif ":" in text:
-        try:
-            return _utc(email.utils.parsedate_to_datetime(text))
-        except (TypeError, ValueError, IndexError):
-            return None
-    else:
-        return None
-    month = _month_number(month_name)
-    return date(int(year), month, int(day_text)).isoformat() if month else None
-
-
-def _month_number(name: str) -> int | None:
-    name = name.lower()
-    if len(name) < 3:
-        return None
-    return next((i for i, month in enumerate(_MONTHS, 1) if month.startswith(name)), None)
-
-
-def _zone(zone: str | None) -> timezone:
-    if zone is None or zone.upper() in ("Z", "UTC", "GMT"):
-        return UTC
-    digits = zone[1:].replace(":", "")
-    offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:] or 0))
-    return timezone(-offset if zone[0] == "-" else offset)
-
-
-def _utc(moment: datetime) -> str:
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _split_frontmatter(
-    text: str, source_path: str
-) -> tuple[dict[str, object], str, tuple[str, ...]]:
-    """(frontmatter with lower-cased keys, body, warnings); no frontmatter: all body."""
-    warnings: tuple[str, ...] = ()
-    if not text.startswith(("---", "+++")):
-        return {}, text, warnings
-    if _YAML.detect(text):
-        # python-frontmatter finds the fences; we load the YAML ourselves (see _load_yaml)
-        try:
-            yaml_source, body = _YAML.split(text)
-        except ValueError:
-            raise ArticleError(source_path, "frontmatter has no closing '---'") from None
-        raw, warnings = _load_yaml(yaml_source.removeprefix("\n"), source_path)
-    elif match := _TOML_FRONTMATTER_RE.match(text):
-        raw = _load_toml(match.group(1) or "", source_path)
-        body = text[match.end() :]
-    elif _OPENING_FENCE_RE.match(text):
-        raise ArticleError(source_path, "frontmatter has no closing '+++'")
-    else:
-        return {}, text, warnings
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, dict):
-        raise ArticleError(source_path, "frontmatter is not a mapping")
-    meta: dict[str, object] = {}
-    for key, value in raw.items():
-        if isinstance(key, str):
-            meta.setdefault(key.strip().lower(), value)
-    return meta, body, warnings
-
-
-# A top-level `key: value` line whose plain value holds ": " (or ends in ":"), which YAML
-# reads as a second mapping: `title: AI Chatbots: €500 Savings`. Values that open with a
-# quote, a flow collection, a block scalar, an anchor, alias or tag are YAML on purpose.
-_UNQUOTED_COLON_RE = re.compile(
-    r"^(?P<key>[A-Za-z_][\w-]*)[ \t]*:[ \t]+"
-    r"(?P<value>[^\s\"'\[{|>&*!#%@`][^\n]*?(?::[ \t]|:$)[^\n]*)$",
-    re.MULTILINE,
-)
-
-
-def _load_yaml(source: str, source_path: str) -> tuple[object, tuple[str, ...]]:
-    """The frontmatter's YAML, and warnings for what had to be forgiven.
-
-    Real sites write titles with an unquoted ": " (5% of one site's article versions).
-    When strict YAML fails, those lines' values are read literally, as `key: value`; if
-    the YAML then loads, the article is indexed with a warning. Anything else is an error."""
-    try:
-        return _strict_yaml(source), ()
-    except ArticleError as strict_error:
-        keys: list[str] = []
-
-        def quoted(match: re.Match[str]) -> str:
-            keys.append(match["key"])
-            return f"{match['key']}: {json.dumps(match['value'].strip(), ensure_ascii=False)}"
-
-        forgiven = _UNQUOTED_COLON_RE.sub(quoted, source)
-        if not keys:
-            raise ArticleError(source_path, strict_error.reason) from None
-        try:
-            raw = _strict_yaml(forgiven)
-        except ArticleError:
-            raise ArticleError(source_path, strict_error.reason) from None
-        names = ", ".join(dict.fromkeys(keys))
-        return raw, (f"frontmatter is not strict YAML: read {names} as plain text (unquoted ': ')",)
-
-
-def _strict_yaml(source: str) -> object:
-    """yaml.load with our loader; raises ArticleError (path filled in by the caller)."""
-    try:
-        return yaml.load(source, Loader=_FrontmatterLoader)
-    except yaml.MarkedYAMLError as error:
-        problem = error.problem or error.context or "invalid YAML"
-        mark = error.problem_mark or error.context_mark
-        where = f"line {mark.line + 2}: " if mark else ""  # +2: 0-based, after the "---" line
-        reason = f"bad YAML frontmatter: {where}{problem}"
-    except yaml.YAMLError as error:
-        reason = f"bad YAML frontmatter: {error}"
-    except Exception as error:
-        # Explicit tags (!!int, !!timestamp, ...) still run PyYAML's constructors on
-        # arbitrary text, and those fail in many ways (ValueError, IndexError, ...).
-        reason = f"bad YAML frontmatter: {error.__class__.__name__}: {error}"[:200]
-    raise ArticleError("", reason)
-
-
-def _load_toml(source: str, source_path: str) -> object:
-    try:
-        return tomllib.loads(source)
-    except (tomllib.TOMLDecodeError, RecursionError) as error:
-        line_fixed = re.sub(r"line (\d+)", lambda m: f"line {int(m[1]) + 1}", str(error))
-        raise ArticleError(source_path, f"bad TOML frontmatter: {line_fixed}") from None
 
 
 def _is_blank(value: object) -> bool:

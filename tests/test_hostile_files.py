@@ -15,17 +15,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from searchsvc import create_app, indexer
-from searchsvc.articles import (
-    MAX_SLUG_LENGTH,
-    ArticleError,
-    file_name_slug,
-    parse_article,
-    read_article,
-    slug_problem,
-)
+from searchsvc.articles import ArticleError, parse_article, read_article
 from searchsvc.indexer import PARALLEL_MIN_FILES, build_index
 from searchsvc.search import SearchRequest, search
 from searchsvc.searcher import IndexHandle
+from searchsvc.slugs import MAX_SLUG_LENGTH, file_name_slug, slug_problem
 
 TOKEN = "hostile-admin-token"
 SECRET = "zqoutsidesecret"
