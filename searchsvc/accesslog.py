@@ -21,8 +21,6 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -44,16 +42,12 @@ log = logging.getLogger(LOGGER)
 def record_generations(handle: IndexHandle) -> None:
     """Make this handle's leases note, in the request they serve, the generation they hand
     out (the access line's ``generation``). Per handle, so per app."""
-    lease = handle.lease
+    handle.on_lease = _note_generation
 
-    @contextmanager
-    def noting_lease() -> Iterator[Generation]:
-        with lease() as generation:
-            if has_request_context():
-                g.searchsvc_generation = generation.number
-            yield generation
 
-    setattr(handle, "lease", noting_lease)  # noqa: B010  (mypy: no assigning to a method)
+def _note_generation(generation: Generation) -> None:
+    if has_request_context():
+        g.searchsvc_generation = generation.number
 
 
 def access_line(response: Response, started: float | None) -> str:

@@ -14,7 +14,7 @@ import bisect
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -412,6 +412,8 @@ class IndexHandle:
         self._checked_at = 0.0
         self._lock = threading.RLock()  # lease() holds it while current() takes it
         self._leases: dict[int, int] = {}  # id(generation) -> requests reading it
+        # called with each generation leased (the access log notes it for its request)
+        self.on_lease: Callable[[Generation], None] | None = None
         self._retired: dict[int, Generation] = {}  # replaced, closed when their leases end
 
     @contextmanager
@@ -422,6 +424,8 @@ class IndexHandle:
         with self._lock:
             generation = self.current()
             self._leases[id(generation)] = self._leases.get(id(generation), 0) + 1
+        if self.on_lease is not None:
+            self.on_lease(generation)
         try:
             yield generation
         finally:
