@@ -1,6 +1,6 @@
 """The two engines under test behind one small interface, and the timing loop.
 
-Both index the same articles, parsed once by ``searchsvc.articles.load_corpus`` (searchsvc's
+Both index the same articles, parsed once by ``searchsvc.ingest.articles.load_corpus`` (searchsvc's
 own full build parses the same files again, as it must).
 """
 
@@ -19,7 +19,7 @@ import numpy as np
 
 from benchmarks.fts5ref import FACETS, Fts5Reference
 from benchmarks.querymix import BenchQuery
-from searchsvc.articles import Article
+from searchsvc.ingest.articles import Article
 
 
 @dataclass
@@ -59,7 +59,7 @@ def save_json(path: Path | None, result: dict[str, Any]) -> None:
 
 def load_articles(content_dir: Path) -> tuple[list[Article], int, float]:
     """Parse the corpus with searchsvc's own loader: (articles, unreadable files, seconds)."""
-    from searchsvc.articles import load_corpus
+    from searchsvc.ingest.articles import load_corpus
 
     start = perf_counter()
     articles, errors = load_corpus(content_dir)
@@ -98,9 +98,10 @@ def fts5_engine(articles: Sequence[Article], parse_s: float, work: Path) -> Engi
 
 def searchsvc_engine(content_dir: Path, parse_s: float, work: Path) -> Engine:
     """Full searchsvc build of ``content_dir`` (parse + extract + index), then open it."""
-    from searchsvc.indexer import build_index
-    from searchsvc.search import SearchRequest, search
-    from searchsvc.searcher import IndexHandle
+    from searchsvc.indexing.build import build_index
+    from searchsvc.query.generation import IndexHandle
+    from searchsvc.query.request import SearchRequest
+    from searchsvc.query.search import search
 
     index_dir = work / "searchsvc-index"
     start = perf_counter()

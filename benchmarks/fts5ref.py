@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.querymix import BenchQuery
-from searchsvc.articles import Article
 from searchsvc.entities import TickerMention
-from searchsvc.search import FacetValue  # the same facet entry shape as searchsvc returns
+from searchsvc.ingest.articles import Article
+from searchsvc.query.results import FacetValue
 
 FACETS = ("tags", "category", "author", "tickers", "year")
 # facet -> link table holding (id, value); "year" is a column of doc.

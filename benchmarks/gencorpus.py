@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from benchmarks.vocab import BUILTIN_WORDS, COMPANIES, NAMES, PHRASES, STOPWORDS, TOPICS, tokens
-from searchsvc.articles import Article
+from searchsvc.ingest.articles import Article
 
 _FIRST = ("Anna", "Ben", "Chloe", "David", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas")
 _LAST = ("Okafor", "Schmidt", "Tanaka", "Rossi", "Novak", "Patel", "Garcia", "Kim", "Berg")

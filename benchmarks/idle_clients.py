@@ -25,7 +25,7 @@ from typing import Any
 
 from benchmarks.engines import log, save_json
 from benchmarks.reindex_bench import Process, child_env, fetch, free_port
-from searchsvc.indexer import build_index
+from searchsvc.indexing.build import build_index
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -28,13 +28,14 @@ from benchmarks.engines import log, save_json
 from benchmarks.gencorpus import generate_corpus
 from benchmarks.reindex_bench import add_corpus_arguments, replicate_corpus
 from benchmarks.vocab import BUILTIN_WORDS
-from searchsvc.articles import iter_article_paths
 from searchsvc.entities.dictionary import default_companies
 from searchsvc.errors import SearchsvcError
-from searchsvc.indexer import build_index
-from searchsvc.layout import read_manifest
-from searchsvc.search import MAX_QUERY_LENGTH, SearchRequest, search
-from searchsvc.searcher import Generation, IndexHandle
+from searchsvc.indexing.build import build_index
+from searchsvc.indexing.layout import read_manifest
+from searchsvc.ingest.articles import iter_article_paths
+from searchsvc.query.generation import Generation, IndexHandle
+from searchsvc.query.request import MAX_QUERY_LENGTH, SearchRequest
+from searchsvc.query.search import search
 
 TARGET = 1.0  # seconds: the most any one query may take at 20k articles
 CACHE = Path(__file__).resolve().parent / "out" / "query-limits"

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from benchmarks.vocab import COMPANIES, NAMES, PHRASES, TOPICS, is_content_word, tokens
-from searchsvc.articles import Article
+from searchsvc.ingest.articles import Article
 
 # Share of the mix per kind of query text (the remainder is plain 1-3 word queries).
 KIND_SHARES = {"phrase": 0.15, "or": 0.03, "exclude": 0.03, "prefix": 0.03, "zero": 0.01}

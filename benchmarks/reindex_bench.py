@@ -32,15 +32,15 @@ from urllib.parse import urlencode
 from benchmarks.bench import DEFAULT_CORPUS
 from benchmarks.engines import log, save_json
 from benchmarks.gencorpus import generate_corpus
-from searchsvc.articles import iter_article_paths
 from searchsvc.entities.dictionary import companies_for
-from searchsvc.indexer import (
+from searchsvc.indexing.build import (
     build_index,
     dictionary_fingerprint,
     indexed_fingerprints,
     scan_content,
 )
-from searchsvc.layout import read_manifest
+from searchsvc.indexing.layout import read_manifest
+from searchsvc.ingest.articles import iter_article_paths
 
 NO_CHANGE_TARGET = 2.0  # seconds, p50 of a run with nothing to do
 SMALL_CHANGE_TARGET = 1.5  # seconds, p50 of a run after CHANGED files were edited
@@ -463,8 +463,8 @@ def watch_figures(
     files: list[str],
     rng: random.Random,
 ) -> dict[str, Any] | None:
-    if importlib.util.find_spec("searchsvc.watch") is None:
-        log("no searchsvc.watch: no watch row")
+    if importlib.util.find_spec("searchsvc.indexing.watch") is None:
+        log("no searchsvc.indexing.watch: no watch row")
         return None
     log("starting `searchsvc watch`")
     command = [sys.executable, "-m", "searchsvc.cli", "watch"]

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from searchsvc.articles import Article, ArticleError, iter_article_paths, parse_article
 from searchsvc.entities import (
     CompanyDictionary,
     default_companies,
@@ -26,6 +25,7 @@ from searchsvc.entities import (
     load_companies,
 )
 from searchsvc.entities.patterns import mention_pattern
+from searchsvc.ingest.articles import Article, ArticleError, iter_article_paths, parse_article
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "news"
 DEFAULT_JUDGMENTS = Path(__file__).resolve().parent / "ticker_judgments.tsv"

@@ -16,23 +16,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # Imported here so that library users (indexer, CLI) do not pay for Flask.
     from flask import Flask
 
-    from searchsvc import (
-        admin,
-        admin_explain,
-        admin_inspect,
-        admin_page,
-        api,
-        errors,
-        http_guards,
-        querylog,
-    )
-    from searchsvc.accesslog import init_app as init_access_log
-    from searchsvc.metrics import init_app as init_metrics
-    from searchsvc.ratelimit import init_app as init_rate_limits
-    from searchsvc.service import SearchService
+    from searchsvc.admin import explain as admin_explain
+    from searchsvc.admin import inspection as admin_inspect
+    from searchsvc.admin import page as admin_page
+    from searchsvc.admin import reindex as admin
+    from searchsvc.ops.accesslog import init_app as init_access_log
+    from searchsvc.ops.metrics import init_app as init_metrics
+    from searchsvc.ops.ratelimit import init_app as init_rate_limits
     from searchsvc.settings import SETTINGS, load_settings
+    from searchsvc.web import api, errors, querylog
+    from searchsvc.web import guards as http_guards
+    from searchsvc.web.service import SearchService
 
-    # no app-wide /static/: searchsvc/static/ belongs to the admin page (admin_page.py)
+    # no app-wide /static/: searchsvc/admin/static/ belongs to the admin page (admin_page.py)
     app = Flask(__name__, static_folder=None)
     app.config.update(load_settings(test_config))
     # every other key as given, Flask's own too (TESTING, SECRET_KEY, ...); settings were

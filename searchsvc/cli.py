@@ -106,7 +106,7 @@ def index_command(
     """Index the content folder (incremental by content hash unless --full).
 
     `--paths a.md b.md` checks just those files; `--since main~1` takes them from git."""
-    from searchsvc.indexer import build_index
+    from searchsvc.indexing.build import build_index
 
     settings = load_settings({"CONTENT_DIR": content, "INDEX_DIR": index_dir})
     if more_paths and not paths:
@@ -125,7 +125,7 @@ def index_command(
                 raise click.UsageError(f"{path} is not inside the content folder {root}")
             selected.append(absolute)
         if since:
-            from searchsvc.gitchanges import changed_since
+            from searchsvc.ingest.gitchanges import changed_since
 
             selected += changed_since(settings["CONTENT_DIR"], since)
     report = build_index(
@@ -172,7 +172,7 @@ def watch_command(
     """Follow the content folder and reindex what changes (Ctrl-C stops)."""
     import logging
 
-    from searchsvc.watch import run_watch
+    from searchsvc.indexing.watch import run_watch
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     settings = load_settings({"CONTENT_DIR": content, "INDEX_DIR": index_dir})
@@ -212,8 +212,10 @@ def watch_command(
 def search_command(query: str, index_dir: Path | None, as_json: bool, **options: Any) -> None:
     """Search the index with the same engine as the HTTP API."""
     from searchsvc.entities.dictionary import companies_for
-    from searchsvc.search import SearchRequest, results_to_json, search
-    from searchsvc.searcher import IndexHandle
+    from searchsvc.query.generation import IndexHandle
+    from searchsvc.query.request import SearchRequest
+    from searchsvc.query.results import results_to_json
+    from searchsvc.query.search import search
 
     settings = load_settings({"INDEX_DIR": index_dir})
     for name in ("tags", "categories", "authors", "tickers"):
@@ -246,8 +248,8 @@ def unknown_tickers_command(index_dir: Path | None, limit: int, as_json: bool) -
     """List ticker symbols in articles that match no known company."""
     from dataclasses import asdict
 
-    from searchsvc.searcher import IndexHandle
-    from searchsvc.unknowns import unknown_symbols
+    from searchsvc.quality.unknowns import unknown_symbols
+    from searchsvc.query.generation import IndexHandle
 
     settings = load_settings({"INDEX_DIR": index_dir})
     handle = IndexHandle.open(settings["INDEX_DIR"])
@@ -291,8 +293,8 @@ def serve_command(
 ) -> None:
     """Serve the HTTP API with gunicorn, indexing the content folder first if needed."""
     from searchsvc.entities.dictionary import companies_for
-    from searchsvc.indexer import build_index
-    from searchsvc.layout import read_manifest
+    from searchsvc.indexing.build import build_index
+    from searchsvc.indexing.layout import read_manifest
     from searchsvc.server import run_gunicorn
 
     settings = load_settings({"CONTENT_DIR": content, "INDEX_DIR": index_dir})
@@ -350,9 +352,9 @@ def relevance_command(
 
     JUDGMENTS is a TSV file of `query<TAB>slug<TAB>grade` lines (grade 0-3, `#` comments).
     With --baseline the run is compared with a saved one and exits 1 on a regression."""
-    from searchsvc import relevance
     from searchsvc.entities.dictionary import companies_for
-    from searchsvc.searcher import IndexHandle
+    from searchsvc.quality import relevance
+    from searchsvc.query.generation import IndexHandle
 
     settings = load_settings({"INDEX_DIR": index_dir})
     judged = relevance.read_judgments(judgments)
@@ -381,7 +383,7 @@ def relevance_command(
 
 def echo_relevance(run: Any, comparison: Any) -> None:
     """The per-query table, the overall line and notes (and changes from a baseline)."""
-    from searchsvc.relevance import QueryChange, labels
+    from searchsvc.quality.relevance import QueryChange, labels
 
     names = labels(run.k)
     width = max([24, *(len(q.query) for q in run.queries)])

@@ -227,7 +227,7 @@ def _worker_exited(server: Any, worker: Any) -> None:
 
 def ops_hooks() -> dict[str, Any]:
     """gunicorn options for metrics and rate limits shared by the workers (see
-    searchsvc/metrics.py and searchsvc/ratelimit.py)."""
+    searchsvc/ops/metrics.py and searchsvc/ops/ratelimit.py)."""
     run_dir = prepare_run_dir()
 
     def on_exit(server: Any) -> None:
@@ -251,7 +251,7 @@ class _Gunicorn(BaseApplication):
 
     def load(self) -> Any:
         from searchsvc import create_app
-        from searchsvc.service import SearchService
+        from searchsvc.web.service import SearchService
 
         app = create_app()
         service: SearchService = app.extensions["searchsvc"]
@@ -267,7 +267,7 @@ def run_gunicorn(host: str, port: int, workers: int, threads: int = THREADS) -> 
     worker's poller and holds no thread (sync workers each held one, so two idle clients
     stalled a two-worker server). Whoosh reads are serialised per generation
     (Generation.reading), the rest of a search runs on cached NumPy arrays."""
-    from searchsvc.accesslog import configure_serve_logging
+    from searchsvc.ops.accesslog import configure_serve_logging
 
     configure_serve_logging()  # searchsvc's access lines replace gunicorn's access log
     ops = ops_hooks()

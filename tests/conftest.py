@@ -11,8 +11,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from searchsvc import create_app
-from searchsvc.indexer import build_index
-from searchsvc.searcher import IndexHandle
+from searchsvc.indexing.build import build_index
+from searchsvc.query.generation import IndexHandle
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"

@@ -6,10 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from searchsvc.indexer import ReindexReport, build_index
-from searchsvc.layout import read_manifest
-from searchsvc.search import SearchRequest, search
-from searchsvc.searcher import IndexHandle
+from searchsvc.indexing.build import ReindexReport, build_index
+from searchsvc.indexing.layout import read_manifest
+from searchsvc.query.generation import IndexHandle
+from searchsvc.query.request import SearchRequest
+from searchsvc.query.search import search
 
 State = dict[str, dict[str, Any]]  # slug -> stored document without "indexed_at"
 Hits = list[tuple[str, float, str | None]]  # (slug, score, published_at)

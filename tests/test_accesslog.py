@@ -13,7 +13,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from searchsvc import create_app
-from searchsvc.accesslog import LOGGER, configure_serve_logging
+from searchsvc.ops.accesslog import LOGGER, configure_serve_logging
 from tests.conftest import SEEDS
 
 TOKEN = "access-token"

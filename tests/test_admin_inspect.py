@@ -1,5 +1,5 @@
 """GET|POST /admin/analyze, GET /admin/documents/<slug>, GET /admin/stats, and the analysis
-explanation behind /admin/analyze (analysis.explain_analysis).
+explanation behind /admin/analyze (indexing.replay.explain_analysis).
 
 Read-only tests run over the session's seed index; the ones that reindex build their own
 index of a copy of seeds/ in tmp_path.
@@ -20,20 +20,18 @@ from hypothesis import strategies as st
 from werkzeug.test import TestResponse
 
 from searchsvc import create_app
-from searchsvc.admin_inspect import MAX_TEXT_BYTES
-from searchsvc.analysis import (
+from searchsvc.admin.inspection import MAX_TEXT_BYTES
+from searchsvc.errors import BadParameter
+from searchsvc.indexing.analysis import (
     STOP_WORDS,
     VALUE_SEPARATOR,
     TextAnalyzer,
-    analyzable_fields,
-    describe_analyzer,
-    explain_analysis,
     query_terms,
 )
-from searchsvc.articles import Article
-from searchsvc.errors import BadParameter
-from searchsvc.indexer import build_index
-from searchsvc.schema import SCHEMA_VERSION, build_schema
+from searchsvc.indexing.build import build_index
+from searchsvc.indexing.replay import analyzable_fields, describe_analyzer, explain_analysis
+from searchsvc.indexing.schema import SCHEMA_VERSION, build_schema
+from searchsvc.ingest.articles import Article
 from tests.conftest import SEEDS, write_article
 
 TOKEN = "inspect-admin-token"

@@ -33,7 +33,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from searchsvc import create_app
-from searchsvc.admin import PUBLIC_PATHS
+from searchsvc.admin.reindex import PUBLIC_PATHS
 from tests.conftest import ROOT, SEEDS
 from tests.test_e2e import OPENER, fetch, running_server
 
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
 TOKEN = "page-test-token-7f3a"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-PACKAGE = ROOT / "searchsvc"
+PACKAGE = ROOT / "searchsvc" / "admin"
 ASSETS = ["/admin/static/admin.js", "/admin/static/admin.css"]
 SHELL = ["/admin/", *ASSETS]
 
@@ -122,7 +122,7 @@ def test_admin_without_slash_redirects_to_the_page(admin_client: FlaskClient) ->
 
 
 def test_the_app_has_no_static_folder_outside_admin(tmp_path: Path) -> None:
-    # searchsvc/static/ belongs to the admin page: not served at /static/ (admin on or off)
+    # searchsvc/admin/static/ belongs to the admin page: not served at /static/ (admin on or off)
     for token in (None, TOKEN):
         client = make_app(tmp_path, ADMIN_TOKEN=token).test_client()
         for url in ("/static/admin.js", "/static/admin.css"):
@@ -252,7 +252,7 @@ def test_script_never_writes_html() -> None:
 
 def test_page_files_are_package_data() -> None:
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    globs = pyproject["tool"]["setuptools"]["package-data"]["searchsvc"]
+    globs = pyproject["tool"]["setuptools"]["package-data"]["searchsvc.admin"]
     files = [
         p.relative_to(PACKAGE).as_posix()
         for folder in ("templates", "static")
@@ -278,7 +278,7 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--no-proxy-server",
 ]
-TOKEN_KEY = "searchsvc.admin.token"
+TOKEN_KEY = "searchsvc.admin.reindex.token"
 
 try:
     import playwright.sync_api  # noqa: F401

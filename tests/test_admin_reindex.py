@@ -19,8 +19,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from searchsvc import create_app, indexer, layout
-from searchsvc.indexer import build_index
+from searchsvc import create_app
+from searchsvc.indexing import build, layout
+from searchsvc.indexing.build import build_index
 from tests.conftest import write_article
 
 TOKEN = "s3cret-admin-token"
@@ -410,7 +411,7 @@ def test_reindex_while_another_holds_the_writer_lock_is_409(
     site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # the indexer waits 2 s for the lock by default; 0.2 s keeps this test quick
-    monkeypatch.setattr(indexer, "writer_lock", partial(layout.writer_lock, wait_seconds=0.2))
+    monkeypatch.setattr(build, "writer_lock", partial(layout.writer_lock, wait_seconds=0.2))
     with layout.writer_lock(site.index, wait_seconds=0.1):
         started = time.monotonic()
         response = site.reindex(["alpha.md"])

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from searchsvc.analysis import (
+from searchsvc.indexing.analysis import (
     TextAnalyzer,
     ValuesAnalyzer,
     analyze_text,

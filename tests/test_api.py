@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from searchsvc import create_app
-from searchsvc.indexer import build_index
+from searchsvc.indexing.build import build_index
 from tests.conftest import SEEDS, write_article
 
 ALL_SEEDS = 34

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from searchsvc.articles import (
+from searchsvc.ingest.articles import (
     MAX_ARTICLE_BYTES,
     Article,
     ArticleError,

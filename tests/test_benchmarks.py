@@ -10,7 +10,7 @@ from benchmarks.fts5ref import Fts5Reference
 from benchmarks.gencorpus import generate_corpus
 from benchmarks.querymix import BenchQuery, Clause, Term, build_mix, fts5_string
 from benchmarks.report import summarize
-from searchsvc.articles import Article, load_corpus
+from searchsvc.ingest.articles import Article, load_corpus
 
 
 def _q(*clauses: Clause, **filters: object) -> BenchQuery:

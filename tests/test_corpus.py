@@ -7,9 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from searchsvc.indexer import build_index
-from searchsvc.search import SearchRequest, search
-from searchsvc.searcher import IndexHandle
+from searchsvc.indexing.build import build_index
+from searchsvc.query.generation import IndexHandle
+from searchsvc.query.request import SearchRequest
+from searchsvc.query.search import search
 from tests.conftest import SHARED_CORPUS
 
 SITE = SHARED_CORPUS / "limitbreakit"

@@ -36,12 +36,13 @@ from unittest import mock
 import pytest
 from whoosh import index as whoosh_index
 
-import searchsvc.indexer
+import searchsvc.indexing.build
 from searchsvc.entities.dictionary import default_companies
-from searchsvc.indexer import ReindexReport, build_index
-from searchsvc.layout import read_manifest, writer_lock
-from searchsvc.search import SearchRequest, search
-from searchsvc.searcher import IndexHandle
+from searchsvc.indexing.build import ReindexReport, build_index
+from searchsvc.indexing.layout import read_manifest, writer_lock
+from searchsvc.query.generation import IndexHandle
+from searchsvc.query.request import SearchRequest
+from searchsvc.query.search import search
 from tests.conftest import ROOT, write_article
 from tests.reindex_helpers import (
     State,
@@ -90,7 +91,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from searchsvc.entities.dictionary import default_companies
-from searchsvc.indexer import build_index
+from searchsvc.indexing.build import build_index
 _ = default_companies().article_pattern
 print("ready", flush=True)
 build_index(Path(sys.argv[1]), Path(sys.argv[2]), full=sys.argv[3] == "full", workers=1)
@@ -353,7 +354,7 @@ def test_a_crash_right_after_the_commit_does_not_forget_a_waiting_duplicate(
     write_article(content, "m.md", make_article(1, "shared", random.Random(1)))
     build_index(content, index_dir, workers=1)
     write_article(content, "a.md", make_article(2, "shared", random.Random(2)))  # sorts first
-    real_write = searchsvc.indexer.write_pending
+    real_write = searchsvc.indexing.build.write_pending
     writes: list[set[str]] = []
 
     def write_then_die(index: Path, paths: set[str]) -> None:
@@ -363,7 +364,7 @@ def test_a_crash_right_after_the_commit_does_not_forget_a_waiting_duplicate(
         real_write(index, paths)
 
     with (
-        mock.patch.object(searchsvc.indexer, "write_pending", side_effect=write_then_die),
+        mock.patch.object(searchsvc.indexing.build, "write_pending", side_effect=write_then_die),
         pytest.raises(Killed),
     ):
         build_index(content, index_dir, paths=["a.md"])

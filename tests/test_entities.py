@@ -11,7 +11,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from searchsvc.articles import Article
 from searchsvc.entities import (
     CompanyDictionary,
     TickerMention,
@@ -22,6 +21,7 @@ from searchsvc.entities import (
 from searchsvc.entities.dictionary import build_dictionary, parse_companies
 from searchsvc.entities.patterns import prefixed_symbols
 from searchsvc.entities.tickers import UnknownSymbol, find_unknown_symbols, ticker_role
+from searchsvc.ingest.articles import Article
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from searchsvc.indexer import build_index
-from searchsvc.searcher import Generation, IndexHandle
+from searchsvc.indexing.build import build_index
+from searchsvc.query.generation import Generation, IndexHandle
 from tests.conftest import write_article
 
 

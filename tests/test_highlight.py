@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from searchsvc.analysis import query_terms
-from searchsvc.highlight import (
+from searchsvc.indexing.analysis import query_terms
+from searchsvc.query.highlight import (
     MAX_ANALYZED_CHARS,
     PASSAGE_MAX,
     PASSAGE_TARGET,

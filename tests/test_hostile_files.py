@@ -14,12 +14,14 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from searchsvc import create_app, indexer
-from searchsvc.articles import ArticleError, parse_article, read_article
-from searchsvc.indexer import PARALLEL_MIN_FILES, build_index
-from searchsvc.search import SearchRequest, search
-from searchsvc.searcher import IndexHandle
-from searchsvc.slugs import MAX_SLUG_LENGTH, file_name_slug, slug_problem
+from searchsvc import create_app
+from searchsvc.indexing import build
+from searchsvc.indexing.build import PARALLEL_MIN_FILES, build_index
+from searchsvc.ingest.articles import ArticleError, parse_article, read_article
+from searchsvc.ingest.slugs import MAX_SLUG_LENGTH, file_name_slug, slug_problem
+from searchsvc.query.generation import IndexHandle
+from searchsvc.query.request import SearchRequest
+from searchsvc.query.search import search
 
 TOKEN = "hostile-admin-token"
 SECRET = "zqoutsidesecret"
@@ -40,7 +42,7 @@ def write(folder: Path, relative: str, text: str | bytes) -> Path:
     return path
 
 
-def errors_of(report: indexer.ReindexReport) -> dict[str, str]:
+def errors_of(report: build.ReindexReport) -> dict[str, str]:
     return {e.path: e.reason for e in report.errors}
 
 
@@ -96,7 +98,7 @@ def test_a_failed_full_build_leaves_no_build_folder(
     def broken(*args: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(indexer, "scan_article_paths", broken)
+    monkeypatch.setattr(build, "scan_article_paths", broken)
     with pytest.raises(OSError, match="disk full"):
         build_index(tmp_path / "content", tmp_path / "index", full=True)
     assert not list((tmp_path / "index").glob("build-*"))
@@ -115,14 +117,14 @@ def test_an_unexpected_failure_is_one_files_error(
     content = tmp_path / "content"
     write(content, "good.md", article("Good", "fine"))
     write(content, "odd.md", article("Odd", "zqtrigger"))
-    real = indexer.extract_tickers
+    real = build.extract_tickers
 
     def extract(found: object, companies: object) -> object:
         if "zqtrigger" in getattr(found, "body_text", ""):
             raise RuntimeError("extractor bug")
         return real(found, companies)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(indexer, "extract_tickers", extract)
+    monkeypatch.setattr(build, "extract_tickers", extract)
     report = build_index(content, tmp_path / "index", workers=1)
     assert errors_of(report) == {"odd.md": "could not be indexed (RuntimeError: extractor bug)"}
     assert report.documents == 1

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from searchsvc import create_app
-from searchsvc.indexer import build_index
-from searchsvc.search import MAX_QUERY_LENGTH
+from searchsvc.indexing.build import build_index
+from searchsvc.query.request import MAX_QUERY_LENGTH
 from tests.conftest import SEEDS
 
 HUGE_BYTES = 4_800_000

@@ -10,14 +10,14 @@ import pytest
 from whoosh import index as whoosh_index
 
 from searchsvc.errors import ReindexRunning
-from searchsvc.indexer import (
+from searchsvc.indexing.build import (
     build_index,
     cached_fingerprints,
     content_relative,
     indexed_fingerprints,
 )
-from searchsvc.layout import MANIFEST, read_manifest, writer_lock
-from searchsvc.searcher import IndexHandle
+from searchsvc.indexing.layout import MANIFEST, read_manifest, writer_lock
+from searchsvc.query.generation import IndexHandle
 from tests.conftest import write_article
 
 ARTICLE = """---

@@ -39,9 +39,10 @@ from flask.testing import FlaskClient
 from whoosh import index as whoosh_index
 
 from searchsvc import create_app
-from searchsvc.indexer import ReindexReport, build_index
-from searchsvc.search import SearchRequest, search
-from searchsvc.searcher import IndexHandle
+from searchsvc.indexing.build import ReindexReport, build_index
+from searchsvc.query.generation import IndexHandle
+from searchsvc.query.request import SearchRequest
+from searchsvc.query.search import search
 from tests.conftest import SEEDS
 from tests.test_e2e import fetch, launch, stop, wait_until_healthy
 

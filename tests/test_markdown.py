@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from searchsvc.markdown import BodyText, html_to_blocks, render_body, strip_shortcodes
+from searchsvc.ingest.markdown import BodyText, html_to_blocks, render_body, strip_shortcodes
 
 TEXT_CASES = [
     # blocks: headings, paragraphs, list items, quotes; markup gone, whitespace collapsed

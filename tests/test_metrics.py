@@ -13,8 +13,8 @@ from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from searchsvc import create_app
-from searchsvc.indexer import build_index
-from searchsvc.layout import writer_lock
+from searchsvc.indexing.build import build_index
+from searchsvc.indexing.layout import writer_lock
 from tests.conftest import SEEDS, write_article
 
 TOKEN = "metrics-token"

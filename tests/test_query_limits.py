@@ -16,26 +16,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from whoosh.reading import IndexReader, MultiReader, SegmentReader
 
-from searchsvc.highlight import MAX_ANALYZED_CHARS
-from searchsvc.indexer import build_index
-from searchsvc.matching import (
+from searchsvc.indexing.build import build_index
+from searchsvc.indexing.schema import TEXT_FIELD_BOOSTS
+from searchsvc.query.generation import Generation, IndexHandle
+from searchsvc.query.highlight import MAX_ANALYZED_CHARS
+from searchsvc.query.matching import (
     MAX_PREFIX_TERMS,
     MAX_PREFIX_WORDS,
     Evaluator,
     Matched,
 )
-from searchsvc.querylang import Word
-from searchsvc.schema import TEXT_FIELD_BOOSTS
-from searchsvc.search import (
-    MAX_QUERY_LENGTH,
-    MAX_SUGGEST_WORDS,
-    SearchRequest,
-    SearchResults,
-    _victims,
-    results_to_json,
-    search,
-)
-from searchsvc.searcher import Generation, IndexHandle
+from searchsvc.query.querylang import Word
+from searchsvc.query.request import MAX_QUERY_LENGTH, SearchRequest
+from searchsvc.query.results import SearchResults, results_to_json
+from searchsvc.query.search import MAX_SUGGEST_WORDS, _victims, search
 from tests.conftest import write_article
 
 FIELDS = len(TEXT_FIELD_BOOSTS)
@@ -149,7 +143,7 @@ def test_prefix_expansion_reads_term_counts_in_one_pass(
 def test_the_expansion_cache_is_bounded(
     seed_handle: IndexHandle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("searchsvc.searcher.PREFIX_CACHE_ENTRIES", 2)
+    monkeypatch.setattr("searchsvc.query.generation.PREFIX_CACHE_ENTRIES", 2)
     fresh = IndexHandle.open(seed_handle.index_dir)
     try:
         gen = fresh.current()
@@ -185,7 +179,7 @@ def position_reads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
 def test_phrases_read_a_bounded_number_of_postings(
     seed_handle: IndexHandle, monkeypatch: pytest.MonkeyPatch, budget: int
 ) -> None:
-    monkeypatch.setattr("searchsvc.matching.MAX_PHRASE_POSTINGS", budget)
+    monkeypatch.setattr("searchsvc.query.matching.MAX_PHRASE_POSTINGS", budget)
     pairs = zip(PHRASE_WORDS[::2], PHRASE_WORDS[1::2], strict=True)
     q = " ".join(f'"{a} {b}"' for a, b in pairs)  # 12 phrases, 24 different words
     reads = position_reads(monkeypatch)
@@ -226,7 +220,7 @@ def long_article_handle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[In
 def test_highlighting_reads_at_most_the_analyzed_part_of_a_field(
     long_article_handle: IndexHandle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import searchsvc.search as search_module
+    import searchsvc.query.search as search_module
 
     lengths: list[int] = []
     original = search_module.term_spans
@@ -366,7 +360,7 @@ def test_relaxation_combines_each_part_a_bounded_number_of_times(
     seed_handle: IndexHandle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     unknown = [f"zzq{a}{b}" for a in LETTERS for b in "abc"][:60]
-    monkeypatch.setattr("searchsvc.search._suggest", lambda *_: None)  # the plan alone
+    monkeypatch.setattr("searchsvc.query.search._suggest", lambda *_: None)  # the plan alone
     combined: list[int] = []
     original = Evaluator.combine
 

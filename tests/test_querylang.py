@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from searchsvc.querylang import (
+from searchsvc.query.querylang import (
     MAX_DEPTH,
     And,
     DateRange,

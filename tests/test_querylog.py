@@ -20,9 +20,10 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from searchsvc import create_app, querylog
-from searchsvc.querylog import DB_NAME, EXTENSION, QueryLog
+from searchsvc import create_app
 from searchsvc.settings import load_settings
+from searchsvc.web import querylog
+from searchsvc.web.querylog import DB_NAME, EXTENSION, QueryLog
 from tests.conftest import SEEDS
 
 TOKEN = "querylog-admin-token"

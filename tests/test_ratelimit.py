@@ -19,7 +19,7 @@ from limits.strategies import FixedWindowRateLimiter
 
 from searchsvc import create_app
 from searchsvc.cli import main
-from searchsvc.ratelimit import SQLiteStorage, storage_uri
+from searchsvc.ops.ratelimit import SQLiteStorage, storage_uri
 from searchsvc.settings import BadSetting, load_settings
 from tests.conftest import SEEDS
 

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 
 from searchsvc import create_app
 from searchsvc.cli import main
-from searchsvc.indexer import build_index
+from searchsvc.indexing.build import build_index
 from tests.conftest import ROOT, SEEDS
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")

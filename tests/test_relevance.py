@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from searchsvc.cli import main
-from searchsvc.relevance import (
+from searchsvc.quality.relevance import (
     DEFAULT_THRESHOLD,
     BadBaseline,
     BadJudgments,
@@ -36,7 +36,7 @@ from searchsvc.relevance import (
     reciprocal_rank,
     save_baseline,
 )
-from searchsvc.searcher import IndexHandle
+from searchsvc.query.generation import IndexHandle
 from tests.conftest import ROOT, SEEDS
 
 SHIPPED = ROOT / "relevance" / "seeds.tsv"

@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 
-from searchsvc.indexer import ReindexReport, build_index
+from searchsvc.indexing.build import ReindexReport, build_index
 from tests.conftest import SEEDS, write_article
 from tests.reindex_helpers import (
     State,

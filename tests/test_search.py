@@ -8,9 +8,11 @@ import pytest
 
 from searchsvc.entities.dictionary import default_companies
 from searchsvc.errors import BadParameter, BadQuery
-from searchsvc.querylang import to_text
-from searchsvc.search import SearchRequest, SearchResults, parse_query, search
-from searchsvc.searcher import IndexHandle
+from searchsvc.query.generation import IndexHandle
+from searchsvc.query.querylang import to_text
+from searchsvc.query.request import SearchRequest
+from searchsvc.query.results import SearchResults
+from searchsvc.query.search import parse_query, search
 
 ALL_SEEDS = 34
 

@@ -6,9 +6,10 @@ from pathlib import Path
 
 from searchsvc import create_app
 from searchsvc.entities.dictionary import CompanyDictionary
-from searchsvc.search import SearchRequest, search
-from searchsvc.searcher import IndexHandle
-from searchsvc.service import SearchService
+from searchsvc.query.generation import IndexHandle
+from searchsvc.query.request import SearchRequest
+from searchsvc.query.search import search
+from searchsvc.web.service import SearchService
 
 
 def service_for(index_dir: Path) -> SearchService:

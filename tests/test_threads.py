@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 
-from searchsvc.search import SearchRequest, results_to_json, search
-from searchsvc.searcher import IndexHandle
+from searchsvc.query.generation import IndexHandle
+from searchsvc.query.request import SearchRequest
+from searchsvc.query.results import results_to_json
+from searchsvc.query.search import search
 
 WORDS = (
     "nvidia earnings tariffs chips semiconductor memory data center apple tsmc samsung "

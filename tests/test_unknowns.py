@@ -8,9 +8,9 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from searchsvc.cli import main
-from searchsvc.indexer import build_index
-from searchsvc.searcher import IndexHandle
-from searchsvc.unknowns import unknown_symbols
+from searchsvc.indexing.build import build_index
+from searchsvc.quality.unknowns import unknown_symbols
+from searchsvc.query.generation import IndexHandle
 from tests.conftest import write_article
 
 UNKNOWN = """---

@@ -24,11 +24,12 @@ from watchdog.events import (
     FileSystemEvent,
 )
 
-from searchsvc import indexer, layout, watch
-from searchsvc.indexer import ReindexReport
-from searchsvc.search import SearchRequest, search
-from searchsvc.searcher import IndexHandle
-from searchsvc.watch import event_paths, format_report, run_watch
+from searchsvc.indexing import build, layout, watch
+from searchsvc.indexing.build import ReindexReport
+from searchsvc.indexing.watch import event_paths, format_report, run_watch
+from searchsvc.query.generation import IndexHandle
+from searchsvc.query.request import SearchRequest
+from searchsvc.query.search import search
 from tests.conftest import write_article
 from tests.test_indexer import article as indexer_article
 
@@ -308,7 +309,7 @@ def test_steady_stream_is_indexed_within_max_delay(
 def test_bad_file_is_reported_and_watching_goes_on(
     start: Callable[..., Watcher], content_dir: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="searchsvc.watch")
+    caplog.set_level(logging.WARNING, logger="searchsvc.indexing.watch")
     watcher = start()
     bad = content_dir / "broken.md"
     reports = watcher.change(
@@ -334,10 +335,10 @@ def test_busy_writer_lock_is_retried(
 ) -> None:
     # build_index waits 2 s for the lock; shorter here so the test is quick
     monkeypatch.setattr(
-        indexer, "writer_lock", functools.partial(layout.writer_lock, wait_seconds=0.05)
+        build, "writer_lock", functools.partial(layout.writer_lock, wait_seconds=0.05)
     )
     monkeypatch.setattr(watch, "BUSY_RETRY_SECONDS", 0.05)
-    caplog.set_level(logging.INFO, logger="searchsvc.watch")
+    caplog.set_level(logging.INFO, logger="searchsvc.indexing.watch")
     watcher = start()
     since = len(watcher.reports)
     with layout.writer_lock(watcher.index):
@@ -371,7 +372,7 @@ def test_failed_run_is_logged_and_its_paths_kept(
     reports = watcher.change(lambda: write_article(content_dir, "x.md", article("x")), added(1))
     assert totals(reports) == (1, 0, 0)
     assert calls[0] == calls[1] == ["x.md"]
-    failures = [r for r in caplog.records if r.name == "searchsvc.watch" and r.exc_info]
+    failures = [r for r in caplog.records if r.name == "searchsvc.indexing.watch" and r.exc_info]
     assert len(failures) == 1
     assert "disk on fire" in caplog.text
 

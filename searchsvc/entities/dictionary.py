@@ -39,7 +39,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from searchsvc.entities import Company, FormerName
+from searchsvc.entities.model import Company, FormerName
 from searchsvc.entities.patterns import mention_pattern
 
 _KEYS = {"symbol", "name", "exchange", "aliases", "listings", "ambiguous", "former"}

@@ -37,9 +37,8 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from searchsvc.articles import Article
-from searchsvc.entities import Company, TickerMention
 from searchsvc.entities.dictionary import CompanyDictionary, normalize_symbol
+from searchsvc.entities.model import Company, TickerMention
 from searchsvc.entities.patterns import (
     CAPITAL_WORD_BEFORE,
     COMMON_ACRONYMS,
@@ -64,6 +63,7 @@ from searchsvc.entities.patterns import (
     mention_pattern,
     prefixed_symbols,
 )
+from searchsvc.ingest.articles import Article
 
 _BLOCKED_BEFORE = frozenset("_&$")
 _NUMBER_BEFORE = frozenset(".,~+-\u2013/$\u20ac\u00a3\u00a5#")  # "$56.3M", "~3M", "2-3M"

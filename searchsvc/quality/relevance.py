@@ -34,8 +34,9 @@ from typing import Any
 
 from searchsvc.entities.dictionary import CompanyDictionary
 from searchsvc.errors import BadParameter, SearchsvcError
-from searchsvc.search import SearchRequest, search
-from searchsvc.searcher import IndexHandle
+from searchsvc.query.generation import IndexHandle
+from searchsvc.query.request import SearchRequest
+from searchsvc.query.search import search
 
 K = 10
 MIN_GRADE, MAX_GRADE = 0, 3

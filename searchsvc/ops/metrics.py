@@ -25,15 +25,15 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 
-from searchsvc.admin import admin_token, check_bearer
+from searchsvc.admin.reindex import admin_token, check_bearer
 from searchsvc.errors import AdminDisabled, IndexNotFound
-from searchsvc.layout import read_last_report
+from searchsvc.indexing.layout import read_last_report
 
 if TYPE_CHECKING:
     from flask import Flask
 
-    from searchsvc.querylog import QueryLog
-    from searchsvc.service import SearchService
+    from searchsvc.web.querylog import QueryLog
+    from searchsvc.web.service import SearchService
 
 EXTENSION = "searchsvc_metrics"
 PATH = "/metrics"

@@ -2,7 +2,7 @@
 document, and index-wide statistics.
 
 - `GET|POST /admin/analyze`: a field's analyzer replayed token by token
-  (analysis.explain_analysis);
+  (indexing.replay.explain_analysis);
 - `GET /admin/documents/<slug>`: stored fields, indexed terms per field, tickers, fingerprint;
 - `GET /admin/stats`: documents, terms per field, size on disk, generation, last report.
 
@@ -24,21 +24,21 @@ from typing import Any
 from flask import Blueprint, request
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
-from searchsvc.analysis import (
-    VALUE_SEPARATOR,
+from searchsvc.entities import TickerMention
+from searchsvc.entities.tickers import UnknownSymbol
+from searchsvc.errors import BadParameter, NotFound
+from searchsvc.indexing.analysis import VALUE_SEPARATOR
+from searchsvc.indexing.layout import read_last_report, read_manifest, read_pending
+from searchsvc.indexing.replay import (
     TokenStep,
     analyzable_fields,
     describe_analyzer,
     explain_analysis,
 )
-from searchsvc.articles import Article
-from searchsvc.entities import TickerMention
-from searchsvc.entities.tickers import UnknownSymbol
-from searchsvc.errors import BadParameter, NotFound
-from searchsvc.layout import read_last_report, read_manifest, read_pending
-from searchsvc.schema import build_schema, to_document
-from searchsvc.searcher import Generation
-from searchsvc.service import service
+from searchsvc.indexing.schema import build_schema, to_document
+from searchsvc.ingest.articles import Article
+from searchsvc.query.generation import Generation
+from searchsvc.web.service import service
 
 bp = Blueprint("admin_inspect", __name__, url_prefix="/admin")
 

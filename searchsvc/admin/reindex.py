@@ -36,13 +36,13 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 
 from searchsvc.errors import AdminDisabled, BadParameter, SearchsvcError, Unauthorized
-from searchsvc.service import service
+from searchsvc.web.service import service
 
 PREFIX = "/admin"
 REALM = "searchsvc admin"
 MAX_PATHS = 10_000
 # served without the token (admin enabled, GET/HEAD only): the page shell and its assets,
-# see searchsvc/admin_page.py. Exact paths, no patterns: adding one is a security decision.
+# see searchsvc/admin/page.py. Exact paths, no patterns: adding one is a security decision.
 # "/admin" only redirects to "/admin/".
 PUBLIC_PATHS = frozenset(
     {PREFIX, PREFIX + "/", PREFIX + "/static/admin.js", PREFIX + "/static/admin.css"}
@@ -185,7 +185,7 @@ def reindex_options() -> tuple[list[str] | None, bool]:
 
 @bp.post("/reindex")
 def reindex() -> dict[str, Any]:
-    from searchsvc.indexer import build_index  # the indexer is only needed here
+    from searchsvc.indexing.build import build_index  # the indexer is only needed here
 
     paths, full = reindex_options()
     config = current_app.config

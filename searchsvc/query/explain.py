@@ -14,10 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from searchsvc.analysis import explain_analysis, query_terms
 from searchsvc.entities.dictionary import CompanyDictionary, default_companies
-from searchsvc.matching import MAX_PREFIX_TERMS, Evaluator, Leaf, Trace
-from searchsvc.querylang import (
+from searchsvc.indexing.analysis import query_terms
+from searchsvc.indexing.replay import explain_analysis
+from searchsvc.indexing.schema import QUERY_FIELDS, TEXT_FIELD_BOOSTS
+from searchsvc.query.generation import Generation, IndexHandle
+from searchsvc.query.matching import MAX_PREFIX_TERMS, Evaluator, Leaf, Trace
+from searchsvc.query.querylang import (
     And,
     DateRange,
     MatchAll,
@@ -30,9 +33,8 @@ from searchsvc.querylang import (
     parse,
     to_text,
 )
-from searchsvc.schema import QUERY_FIELDS, TEXT_FIELD_BOOSTS
-from searchsvc.search import SearchRequest, _order, _Plan, _plan, _split, _suggest
-from searchsvc.searcher import Generation, IndexHandle
+from searchsvc.query.request import SearchRequest
+from searchsvc.query.search import _order, _Plan, _plan, _split, _suggest
 
 EXPLAIN_HITS = 10
 WHY_NOT_FIELDS = tuple(TEXT_FIELD_BOOSTS)

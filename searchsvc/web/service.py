@@ -10,8 +10,10 @@ from flask import Flask, current_app
 
 from searchsvc.entities.dictionary import CompanyDictionary, companies_for
 from searchsvc.errors import IndexNotFound
-from searchsvc.search import SearchRequest, SearchResults, search
-from searchsvc.searcher import Generation, IndexHandle
+from searchsvc.query.generation import Generation, IndexHandle
+from searchsvc.query.request import SearchRequest
+from searchsvc.query.results import SearchResults
+from searchsvc.query.search import search
 
 
 @dataclass

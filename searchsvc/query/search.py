@@ -10,17 +10,25 @@ import os
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 from whoosh.reading import distance as damerau_distance
 
-from searchsvc.analysis import prefix_form, query_terms, term_of
 from searchsvc.entities.dictionary import CompanyDictionary, default_companies
 from searchsvc.entities.tickers import find_companies
-from searchsvc.errors import BadParameter, BadQuery
-from searchsvc.highlight import analyzed_part, literal_spans, mark, passage, snippet_of, term_spans
-from searchsvc.matching import (
+from searchsvc.errors import BadQuery
+from searchsvc.indexing.analysis import prefix_form, query_terms, term_of
+from searchsvc.indexing.schema import FACET_FIELDS
+from searchsvc.query.generation import Generation, IndexHandle
+from searchsvc.query.highlight import (
+    analyzed_part,
+    literal_spans,
+    mark,
+    passage,
+    snippet_of,
+    term_spans,
+)
+from searchsvc.query.matching import (
     CompanyFinder,
     Evaluator,
     Limit,
@@ -29,7 +37,7 @@ from searchsvc.matching import (
     resolve_tickers,
     short_list,
 )
-from searchsvc.querylang import (
+from searchsvc.query.querylang import (
     And,
     MatchAll,
     Node,
@@ -41,100 +49,14 @@ from searchsvc.querylang import (
     parse,
     to_text,
 )
-from searchsvc.schema import FACET_FIELDS
-from searchsvc.searcher import Generation, IndexHandle
+from searchsvc.query.request import SearchRequest
+from searchsvc.query.results import FacetValue, Hit, SearchResults
 
-MAX_QUERY_LENGTH = 512
-MAX_PER_PAGE = 50
-MAX_RESULT_WINDOW = 10_000
 FACET_SIZE = 20
-SORTS = ("relevance", "newest", "oldest")
-MATCHES = ("all", "any")
-DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Did-you-mean looks up at most this many unknown words (a fuzzy walk of two lexicons
 # each), and none longer than a word can be.
 MAX_SUGGEST_WORDS = 5
 MAX_SUGGEST_WORD_LENGTH = 30
-
-
-@dataclass(frozen=True)
-class SearchRequest:
-    """A validated search; construct it with `SearchRequest.build` from untrusted input."""
-
-    q: str = ""
-    match: str = "all"
-    page: int = 1
-    per_page: int = 10
-    sort: str = "relevance"
-    tags: tuple[str, ...] = ()
-    categories: tuple[str, ...] = ()
-    authors: tuple[str, ...] = ()
-    tickers: tuple[str, ...] = ()
-    date_from: str | None = None
-    date_to: str | None = None
-    facets: tuple[str, ...] = tuple(FACET_FIELDS)
-    strict: bool = False
-
-    def __post_init__(self) -> None:
-        if len(self.q) > MAX_QUERY_LENGTH:
-            raise BadParameter(f"q is {len(self.q)} characters; at most {MAX_QUERY_LENGTH}")
-        if self.match not in MATCHES:
-            raise BadParameter(f"match must be one of {', '.join(MATCHES)}, not {self.match!r}")
-        if self.sort not in SORTS:
-            raise BadParameter(f"sort must be one of {', '.join(SORTS)}, not {self.sort!r}")
-        if self.page < 1:
-            raise BadParameter("page must be 1 or more")
-        if not 1 <= self.per_page <= MAX_PER_PAGE:
-            raise BadParameter(f"per_page must be between 1 and {MAX_PER_PAGE}")
-        if self.page * self.per_page > MAX_RESULT_WINDOW:
-            raise BadParameter(f"page * per_page must be at most {MAX_RESULT_WINDOW}")
-        for name, value in (("from", self.date_from), ("to", self.date_to)):
-            if value is not None and not _valid_date(value):
-                raise BadParameter(f"{name} must be a date YYYY-MM-DD, not {value!r}")
-        unknown = [f for f in self.facets if f not in FACET_FIELDS]
-        if unknown:
-            raise BadParameter(
-                f"unknown facet {unknown[0]!r}; facets are {', '.join(FACET_FIELDS)}"
-            )
-
-
-def _valid_date(value: str) -> bool:
-    if not DATE.match(value):
-        return False
-    try:
-        np.datetime64(value, "D")
-    except ValueError:
-        return False
-    return True
-
-
-@dataclass(frozen=True)
-class FacetValue:
-    value: str
-    count: int
-    label: str | None = None
-
-
-@dataclass(frozen=True)
-class Hit:
-    docnum: int
-    score: float
-    doc: dict[str, Any]
-    highlights: dict[str, str]
-
-
-@dataclass(frozen=True)
-class SearchResults:
-    request: SearchRequest
-    total: int
-    hits: list[Hit]
-    facets: dict[str, list[FacetValue]]
-    took_ms: float
-    relaxed: bool
-    suggestion: str | None
-    generation: int
-    dropped: tuple[str, ...] = field(default=())
-    limits: tuple[Limit, ...] = field(default=())  # limits that changed what was searched
 
 
 @dataclass
@@ -488,54 +410,3 @@ def _known(gen: Generation, raw: str) -> bool:
     return not terms or any(
         gen.doc_frequency(f, t) > 0 for t in terms for f in ("title", "body", "tags", "keywords")
     )
-
-
-def hit_to_json(hit: Hit) -> dict[str, Any]:
-    doc = hit.doc
-    return {
-        "slug": doc["slug"],
-        "title": doc["title"],
-        "excerpt": doc["excerpt"],
-        "url": doc.get("url"),
-        "published_at": doc.get("published_at"),
-        "author": doc["authors"][0] if doc["authors"] else None,
-        "authors": doc["authors"],
-        "category": doc["categories"][0] if doc["categories"] else None,
-        "categories": doc["categories"],
-        "tags": doc["tags"],
-        "keywords": doc["keywords"],
-        "tickers": [
-            {"symbol": t["symbol"], "name": t["name"], "role": t["role"]} for t in doc["tickers"]
-        ],
-        "image": doc.get("image"),
-        "score": hit.score,
-        "highlights": hit.highlights,
-    }
-
-
-def results_to_json(results: SearchResults) -> dict[str, Any]:
-    """The /api/search response body (see ../shared/API.md)."""
-    return {
-        "query": results.request.q,
-        "total": results.total,
-        "page": results.request.page,
-        "per_page": results.request.per_page,
-        "took_ms": results.took_ms,
-        "relaxed": results.relaxed,
-        "dropped": list(results.dropped),
-        "suggestion": results.suggestion,
-        "limits": [{"code": x.code, "message": x.message} for x in results.limits],
-        "generation": results.generation,
-        "hits": [hit_to_json(h) for h in results.hits],
-        "facets": {
-            name: [
-                {
-                    "value": v.value,
-                    **({"label": v.label} if v.label is not None else {}),
-                    "count": v.count,
-                }
-                for v in values
-            ]
-            for name, values in results.facets.items()
-        },
-    }

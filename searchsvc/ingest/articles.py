@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from searchsvc.dates import parse_date
-from searchsvc.frontmatter_reader import FrontmatterError, split_frontmatter
-from searchsvc.markdown import render_body
-from searchsvc.slugs import file_name_slug, slug_problem
+from searchsvc.ingest.dates import parse_date
+from searchsvc.ingest.frontmatter_reader import FrontmatterError, split_frontmatter
+from searchsvc.ingest.markdown import render_body
+from searchsvc.ingest.slugs import file_name_slug, slug_problem
 
 
 @dataclass(frozen=True)

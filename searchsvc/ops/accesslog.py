@@ -29,8 +29,8 @@ from flask import Response, g, has_request_context, request, request_finished, r
 if TYPE_CHECKING:
     from flask import Flask
 
-    from searchsvc.searcher import Generation, IndexHandle
-    from searchsvc.service import SearchService
+    from searchsvc.query.generation import Generation, IndexHandle
+    from searchsvc.web.service import SearchService
 
 LOGGER = "searchsvc.access"
 EXTENSION = "searchsvc_accesslog"

@@ -1,6 +1,6 @@
 """GET /admin/explain: what the engine did with a query, and why an article is (not) a hit.
 
-Under /admin, so the admin gate (searchsvc.admin) protects it like every admin URL."""
+Under /admin, so the admin gate (searchsvc.admin.reindex) protects it like every admin URL."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from typing import Any
 
 from flask import Blueprint, request
 
-from searchsvc.api import search_request_from_args
 from searchsvc.errors import BadParameter
-from searchsvc.explain import EXPLAIN_HITS, explain
-from searchsvc.service import service
+from searchsvc.query.explain import EXPLAIN_HITS, explain
+from searchsvc.web.api import search_request_from_args
+from searchsvc.web.service import service
 
 bp = Blueprint("admin_explain", __name__, url_prefix="/admin")
 MAX_EXPLAIN_HITS = 50

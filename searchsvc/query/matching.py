@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from searchsvc.analysis import prefix_form, query_terms
 from searchsvc.entities import Company
-from searchsvc.querylang import And, DateRange, MatchAll, Node, Not, Or, Phrase, Ticker, Word
-from searchsvc.schema import QUERY_FIELDS, TEXT_FIELD_BOOSTS, TICKER_BOOST
-from searchsvc.searcher import Generation
+from searchsvc.indexing.analysis import prefix_form, query_terms
+from searchsvc.indexing.schema import QUERY_FIELDS, TEXT_FIELD_BOOSTS, TICKER_BOOST
+from searchsvc.query.generation import Generation
+from searchsvc.query.querylang import And, DateRange, MatchAll, Node, Not, Or, Phrase, Ticker, Word
 
 K1 = 1.2
 B = 0.75

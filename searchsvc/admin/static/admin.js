@@ -8,7 +8,7 @@
 "use strict";
 
 (() => {
-  const TOKEN_KEY = "searchsvc.admin.token";
+  const TOKEN_KEY = "searchsvc.admin.reindex.token";
   const $ = (id) => document.getElementById(id);
 
   // --- DOM helpers ------------------------------------------------------------------------

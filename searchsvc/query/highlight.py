@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from html import escape
 
-from searchsvc.analysis import WORD_PATTERN, fold_in_place, normalize_word, stem
+from searchsvc.indexing.analysis import WORD_PATTERN, fold_in_place, normalize_word, stem
 
 ELLIPSIS = "…"
 MAX_ANALYZED_CHARS = 100_000  # of a field searched for matches (p99.9 of a body: ~56k)

@@ -25,8 +25,8 @@ from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3LeafMatcher
 
 from searchsvc.errors import IndexNotFound, NotFound
-from searchsvc.layout import Manifest, read_last_report, read_manifest
-from searchsvc.schema import FACET_FIELDS, SCHEMA_VERSION, TEXT_FIELD_BOOSTS
+from searchsvc.indexing.layout import Manifest, read_last_report, read_manifest
+from searchsvc.indexing.schema import FACET_FIELDS, SCHEMA_VERSION, TEXT_FIELD_BOOSTS
 
 VALUE_FIELDS = tuple(FACET_FIELDS.values()) + ("published", "unknown_symbols")
 POSTINGS_CACHE_ENTRIES = 2_000_000  # postings and positions kept per generation (~16 MB)

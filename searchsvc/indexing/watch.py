@@ -19,16 +19,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from searchsvc.articles import is_article_path, iter_article_paths
 from searchsvc.entities.dictionary import companies_for
 from searchsvc.errors import ReindexRunning
-from searchsvc.indexer import ReindexReport, build_index
+from searchsvc.indexing.build import ReindexReport, build_index
+from searchsvc.ingest.articles import is_article_path, iter_article_paths
 
 if TYPE_CHECKING:
     from watchdog.events import FileSystemEvent
     from watchdog.observers.api import BaseObserver
 
-log = logging.getLogger("searchsvc.watch")
+log = logging.getLogger("searchsvc.indexing.watch")
 
 STOP_CHECK_SECONDS = 0.1  # how often the loop looks at the stop event while idle
 BUSY_RETRY_SECONDS = 0.5  # pause before retrying when another writer holds the lock

@@ -9,11 +9,12 @@ from flask import Blueprint, request
 from werkzeug.datastructures import MultiDict
 
 from searchsvc.errors import BadParameter, IndexNotFound
-from searchsvc.layout import read_last_report
-from searchsvc.querylog import record_search
-from searchsvc.schema import FACET_FIELDS
-from searchsvc.search import SearchRequest, results_to_json
-from searchsvc.service import service
+from searchsvc.indexing.layout import read_last_report
+from searchsvc.indexing.schema import FACET_FIELDS
+from searchsvc.query.request import SearchRequest
+from searchsvc.query.results import results_to_json
+from searchsvc.web.querylog import record_search
+from searchsvc.web.service import service
 
 bp = Blueprint("api", __name__)
 

@@ -33,16 +33,9 @@ from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.writing import SegmentWriter
 
-from searchsvc.articles import (
-    ArticleError,
-    is_article_path,
-    read_article,
-    read_article_bytes,
-    scan_article_paths,
-)
 from searchsvc.entities.dictionary import CompanyDictionary, companies_for
 from searchsvc.entities.tickers import extract_tickers, find_unknown_symbols
-from searchsvc.layout import (
+from searchsvc.indexing.layout import (
     LAST_REPORT,
     Manifest,
     new_build_dir,
@@ -57,7 +50,14 @@ from searchsvc.layout import (
     write_pending,
     writer_lock,
 )
-from searchsvc.schema import SCHEMA_VERSION, Fingerprint, build_schema, to_document
+from searchsvc.indexing.schema import SCHEMA_VERSION, Fingerprint, build_schema, to_document
+from searchsvc.ingest.articles import (
+    ArticleError,
+    is_article_path,
+    read_article,
+    read_article_bytes,
+    scan_article_paths,
+)
 
 PARALLEL_MIN_FILES = 400  # below this, starting worker processes costs more than it saves
 log = logging.getLogger("searchsvc")

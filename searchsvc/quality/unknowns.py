@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from searchsvc.searcher import Generation
+from searchsvc.query.generation import Generation
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ from searchsvc.errors import BadParameter
 if TYPE_CHECKING:
     from flask import Flask
 
-    from searchsvc.search import SearchResults
+    from searchsvc.query.results import SearchResults
 
 DB_NAME = "querylog.sqlite3"
 EXTENSION = "searchsvc_querylog"

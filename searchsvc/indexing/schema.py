@@ -16,10 +16,10 @@ from typing import Any
 
 from whoosh import fields, formats
 
-from searchsvc.analysis import PlainWordAnalyzer, TextAnalyzer, ValuesAnalyzer, join_values
-from searchsvc.articles import Article
 from searchsvc.entities import TickerMention
 from searchsvc.entities.tickers import UnknownSymbol
+from searchsvc.indexing.analysis import PlainWordAnalyzer, TextAnalyzer, ValuesAnalyzer, join_values
+from searchsvc.ingest.articles import Article
 
 # Bump when the schema, an analyzer or the document mapping changes: a different version
 # on disk forces a full rebuild (see indexer.py).

@@ -1,0 +1,1 @@
+"""Measuring the engine: relevance against judgments, and symbols the dictionary lacks."""
