@@ -20,7 +20,8 @@ from searchsvc.entities import (
 )
 from searchsvc.entities.dictionary import build_dictionary, parse_companies
 from searchsvc.entities.patterns import prefixed_symbols
-from searchsvc.entities.tickers import UnknownSymbol, find_unknown_symbols, ticker_role
+from searchsvc.entities.tickers import ticker_role
+from searchsvc.entities.unknown import UnknownSymbol, find_unknown_symbols
 from searchsvc.ingest.articles import Article
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"

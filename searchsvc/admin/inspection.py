@@ -25,7 +25,7 @@ from flask import Blueprint, request
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from searchsvc.entities import TickerMention
-from searchsvc.entities.tickers import UnknownSymbol
+from searchsvc.entities.unknown import UnknownSymbol
 from searchsvc.errors import BadParameter, NotFound
 from searchsvc.indexing.analysis import VALUE_SEPARATOR
 from searchsvc.indexing.layout import read_last_report, read_manifest, read_pending

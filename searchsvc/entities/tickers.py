@@ -27,17 +27,16 @@ Article rules, in one pass per text with :attr:`CompanyDictionary.article_patter
 
 Each company found records its places, count and forms, and a role (:func:`ticker_role`).
 An excerpt that the body contains word for word is not read twice.
-:func:`find_unknown_symbols` lists the markup that names no company of the dictionary.
+Markup that names no company of the dictionary: :mod:`searchsvc.entities.unknown`.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from searchsvc.entities.dictionary import CompanyDictionary, normalize_symbol
+from searchsvc.entities.dictionary import CompanyDictionary
 from searchsvc.entities.model import Company, TickerMention
 from searchsvc.entities.patterns import (
     CAPITAL_WORD_BEFORE,
@@ -46,12 +45,8 @@ from searchsvc.entities.patterns import (
     CONTEXT_BEFORE,
     CORPORATE_SUFFIX,
     DEMONYMS,
-    EXCHANGE_SUFFIXES,
     GENERIC_FIRST_WORDS,
     LIST_GAP,
-    LISTING_CODE,
-    LISTING_HEAD,
-    LISTING_SUFFIX,
     NAME_CONTINUES,
     NOT_A_NAME,
     OTHER_ENTITY,
@@ -60,7 +55,6 @@ from searchsvc.entities.patterns import (
     PROPER_WORD_BEFORE,
     QUANTITY,
     TITLE_WORD_AFTER,
-    mention_pattern,
     prefixed_symbols,
 )
 from searchsvc.ingest.articles import Article
@@ -70,7 +64,7 @@ _NUMBER_BEFORE = frozenset(".,~+-\u2013/$\u20ac\u00a3\u00a5#")  # "$56.3M", "~3M
 _NAME_TO_PAREN = re.compile(r"(?:['\u2019]s)?[ \t]*")  # "Meta (META)", "Meta’s (META)"
 _TITLE_WORD = re.compile(r"[A-Z][a-z]+")  # "Visa", "Target": also ordinary words in lower case
 # Up to four capitalised words right before "(CODE)": "Hero MotoCorp (HMC)", "Lixte’s (LIXT)".
-_NAME_BEFORE = re.compile(
+NAME_BEFORE = re.compile(
     r"(?:[A-Z][\w&.'\u2019\-]*[ \t]+){0,3}[A-Z][\w&.'\u2019\-]*(?:['\u2019]s)?[ \t]*\Z"
 )
 _NAME_WORD = re.compile(r"[^\W\d_]{3,}")
@@ -82,7 +76,7 @@ PRIMARY_MIN_COUNT = 3  # mentions, and
 PRIMARY_MIN_SHARE = 0.3  # share of all company mentions in the article
 
 
-def _joined(text: str, start: int) -> bool:
+def joined(text: str, start: int) -> bool:
     """Whether a match at ``start`` would be the inside of a longer word or number."""
     if not start:
         return False
@@ -123,7 +117,7 @@ def _other_name_before(text: str, start: int, company: Company) -> bool:
     "Hero MotoCorp (HMC)" is Hero's ticker, not Honda's; "Taiwan Semi (TSM)" shares
     "Taiwan" with Taiwan Semiconductor Manufacturing and counts.
     """
-    m = _NAME_BEFORE.search(text, max(0, start - 60), start)
+    m = NAME_BEFORE.search(text, max(0, start - 60), start)
     if m is None:
         return False
     written = {w.lower() for w in _NAME_WORD.findall(m.group())} - _FORM_WORDS
@@ -228,7 +222,7 @@ class _Scan:
             first = found[0]
             hits: list[_Hit] = []
             if ":" in found:  # "NYSE: BABA", "(AU:BHP)"
-                if first != "(" and _joined(text, start):
+                if first != "(" and joined(text, start):
                     continue
                 exchange, _, code = found.strip("()").partition(":")
                 for candidate in prefixed_symbols(exchange, code.strip()):
@@ -247,12 +241,12 @@ class _Scan:
                 if after_name or (plain and not _other_name_before(text, start, company)):
                     hits.append(self.hit(company, place, code, True))
             elif first == "$":
-                if _joined(text, start):
+                if joined(text, start):
                     continue
                 if hit := self.symbol(found[1:], place, found):
                     hits.append(hit)
             else:
-                if _joined(text, start):
+                if joined(text, start):
                     continue
                 span = self.literal(text, place, m)
                 if span is not None:
@@ -359,7 +353,7 @@ def ticker_role(mention: TickerMention, article_total: int, *, tagged: bool = Fa
     return "mentioned"
 
 
-def _texts(article: Article) -> list[tuple[str, str, bool]]:
+def article_texts(article: Article) -> list[tuple[str, str, bool]]:
     """(text, place, tagged) of an article, title first.
 
     An excerpt the body contains word for word (the first paragraph, when the frontmatter
@@ -376,122 +370,12 @@ def _texts(article: Article) -> list[tuple[str, str, bool]]:
 
 def extract_tickers(article: Article, companies: CompanyDictionary) -> tuple[TickerMention, ...]:
     """Companies mentioned in the title, excerpt, tags, keywords and body of ``article``."""
-    texts = _texts(article)
+    texts = article_texts(article)
     prose = "\n".join((article.title, article.excerpt, article.body_text))  # keywords: lower case
     scan = _Scan(companies, prose, _literals(companies))
     for text, place, tagged in texts:
         scan.feed(text, place, tagged)
     return scan.mentions()
-
-
-# --- unknown symbols --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class UnknownSymbol:
-    """Ticker markup in one article that names no company of the dictionary."""
-
-    symbol: str  # as the dictionary would spell it: "ACME", "1234.HK", "FTAL.TA"
-    count: int  # occurrences in the article
-    forms: tuple[str, ...]  # distinct forms as written: "$ACME", "NYSE: ACME", "(ACME)"
-
-
-_MARKUP = mention_pattern(())  # cashtags, "(CODE)" and exchange prefixes, no names
-_UNKNOWN_CODE = re.compile(r"[A-Z]{2,5}(?:\.[A-Z])?")  # "(ACME)", "(BRK.B)"
-_WORD = re.compile(r"[^\W\d_][\w'\u2019]*")
-_SMALL_WORDS = frozenset("of the and for de da la & in on".split())
-
-
-def _spells_acronym(code: str, words: list[str]) -> bool:
-    """Whether ``code`` abbreviates the words before it: "Gross Domestic Product (GDP)".
-
-    The code must split into prefixes of two or more successive words, the last piece from
-    the last word, small words skipped: "Osaka Exchange (OSE)" is an acronym, "Coca-Cola
-    (KO)", "Lixte (LIXT)" and "Steel Authority of India (SAIL)" are not.
-    """
-    upper = [w.upper() for w in words]
-
-    def fits(i: int, j: int, pieces: int) -> bool:
-        if j == len(upper):
-            return False
-        word = upper[j]
-        for k in range(1, min(len(word), len(code) - i) + 1):
-            if word[:k] != code[i : i + k]:
-                break
-            if i + k == len(code) and j == len(upper) - 1 and pieces >= 1:
-                return True
-            if i + k < len(code) and fits(i + k, j + 1, pieces + 1):
-                return True
-        skippable = not pieces or words[j].lower() in _SMALL_WORDS
-        return skippable and j < len(upper) - 1 and fits(i, j + 1, pieces)
-
-    return fits(0, 0, 0)
-
-
-def _paren_is_ticker(code: str, text: str, start: int) -> bool:
-    """Whether "(CODE)" at ``start`` reads as a ticker right after a company's name."""
-    if not _UNKNOWN_CODE.fullmatch(code):
-        return False
-    if not _NAME_BEFORE.search(text, max(0, start - 60), start):
-        return False
-    words = _WORD.findall(text[max(0, start - 100) : start].replace("-", " "))[-8:]
-    if len(words) >= 2 and all(w.isupper() for w in words[-3:]):
-        return False  # shouting: "OPERATING INCOME (LOSS)"
-    return not _spells_acronym(code, words)
-
-
-def find_unknown_symbols(
-    article: Article, companies: CompanyDictionary
-) -> tuple[UnknownSymbol, ...]:
-    """Cashtags, exchange-prefixed codes, listing codes and "Name (SYM)" naming no company.
-
-    Only ticker markup is read, never a bare upper-case word, so ``CEO``, ``USA`` or ``GDP``
-    in prose are not listed; common acronyms are not listed even as markup (``$USD``,
-    ``(ETF)``), nor a parenthesised code that abbreviates the words before it
-    (``Gross Domestic Product (GDP)``) or follows no capitalised name. Most frequent first.
-    """
-    counts: Counter[str] = Counter()
-    forms: dict[str, dict[str, None]] = {}
-    for text, _, _ in _texts(article):
-        for symbol, form in _unknown_markup(text, companies):
-            counts[symbol] += 1
-            forms.setdefault(symbol, {})[form] = None
-    return tuple(
-        UnknownSymbol(symbol, n, tuple(forms[symbol]))
-        for symbol, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    )
-
-
-def _unknown_markup(text: str, companies: CompanyDictionary) -> list[tuple[str, str]]:
-    """(symbol, form as written) of each piece of markup in ``text`` that no company has."""
-    found: list[tuple[str, str]] = []
-    for m in _MARKUP.finditer(text):
-        form, start = m.group(), m.start()
-        if ":" in form:  # "NYSE: ACME", "(AU:ACM)"
-            if form[0] != "(" and _joined(text, start):
-                continue
-            exchange, _, code = form.strip("()").partition(":")
-            code = code.strip()
-            candidates = prefixed_symbols(exchange, code)
-        elif form[0] == "$":
-            if _joined(text, start):
-                continue
-            code = form[1:]
-            candidates = [code]
-        else:  # "(ACME)"
-            code = form[1:-1]
-            candidates = [code] if _paren_is_ticker(code, text, start) else []
-        if candidates and code not in COMMON_ACRONYMS and code not in EXCHANGE_SUFFIXES:
-            if not any(companies.lookup(c) for c in candidates):
-                found.append((candidates[0], form))
-    for m in LISTING_SUFFIX.finditer(text):
-        head = LISTING_HEAD.search(text, max(0, m.start() - 6), m.start())
-        if head is None:
-            continue
-        form = head.group() + m.group()
-        if LISTING_CODE.fullmatch(form) and companies.lookup(form) is None:
-            found.append((normalize_symbol(form), form))
-    return found
 
 
 def find_companies(text: str, companies: CompanyDictionary) -> list[tuple[int, int, Company]]:

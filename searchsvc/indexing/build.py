@@ -34,7 +34,8 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.writing import SegmentWriter
 
 from searchsvc.entities.dictionary import CompanyDictionary, companies_for
-from searchsvc.entities.tickers import extract_tickers, find_unknown_symbols
+from searchsvc.entities.tickers import extract_tickers
+from searchsvc.entities.unknown import find_unknown_symbols
 from searchsvc.indexing.layout import (
     LAST_REPORT,
     Manifest,

@@ -17,7 +17,7 @@ from typing import Any
 from whoosh import fields, formats
 
 from searchsvc.entities import TickerMention
-from searchsvc.entities.tickers import UnknownSymbol
+from searchsvc.entities.unknown import UnknownSymbol
 from searchsvc.indexing.analysis import PlainWordAnalyzer, TextAnalyzer, ValuesAnalyzer, join_values
 from searchsvc.ingest.articles import Article
 
