@@ -21,17 +21,15 @@ from searchsvc.indexing.schema import QUERY_FIELDS, TEXT_FIELD_BOOSTS
 from searchsvc.query.generation import Generation, IndexHandle
 from searchsvc.query.matching import MAX_PREFIX_TERMS, Evaluator, Leaf, Trace
 from searchsvc.query.querylang import (
-    And,
-    DateRange,
-    MatchAll,
     Node,
     Not,
-    Or,
     Phrase,
     Ticker,
     Word,
     parse,
+    to_json,
     to_text,
+    walk,
 )
 from searchsvc.query.request import SearchRequest
 from searchsvc.query.search import _order, _Plan, _plan, _split, _suggest
@@ -60,13 +58,14 @@ def explain(
         assert plan.evaluator is not None and plan.evaluator.trace is not None
         trace = plan.evaluator.trace
         parsed = parse(request.q, strict=request.strict)
+        expanded = plan.tree or parsed
         result: dict[str, Any] = {
             "query": request.q,
             "generation": gen.number,
             "match": request.match,
             "sort": request.sort,
-            "parsed": {"text": to_text(parsed), "tree": node_json(parsed)},
-            "expanded": {"text": to_text(plan.tree or parsed), "tree": node_json(plan.tree)},
+            "parsed": {"text": to_text(parsed), "tree": to_json(parsed)},
+            "expanded": {"text": to_text(expanded), "tree": to_json(expanded)},
             "terms": _terms(parsed),
             "expansions": _expansions(gen, plan, request, companies, trace),
             # what the reader's response says in "limits" (did-you-mean's own aside)
@@ -103,39 +102,10 @@ def _final_mask(plan: _Plan) -> np.ndarray:
 # --- the query ---------------------------------------------------------------------------
 
 
-def node_json(node: Node | None) -> dict[str, Any] | None:
-    """A query tree as JSON: {"type": ..., ...children}."""
-    if node is None:
-        return None
-    if isinstance(node, Word):
-        return {"type": "word", "text": node.text, "field": node.field, "prefix": node.prefix}
-    if isinstance(node, Phrase):
-        return {"type": "phrase", "words": list(node.words), "field": node.field}
-    if isinstance(node, DateRange):
-        return {"type": "date_range", "from": node.start, "to": node.end}
-    if isinstance(node, Ticker):
-        return {"type": "ticker", "symbols": list(node.symbols), "written": node.label}
-    if isinstance(node, Not):
-        return {"type": "not", "child": node_json(node.child)}
-    if isinstance(node, And | Or):
-        kind = "and" if isinstance(node, And) else "or"
-        return {"type": kind, "children": [node_json(c) for c in node.children]}
-    assert isinstance(node, MatchAll)
-    return {"type": "match_all"}
-
-
-def _walk(node: Node) -> list[Node]:
-    if isinstance(node, Not):
-        return [node, *_walk(node.child)]
-    if isinstance(node, And | Or):
-        return [node, *(n for c in node.children for n in _walk(c))]
-    return [node]
-
-
 def _terms(parsed: Node) -> list[dict[str, Any]]:
     """Each word of the query as the text fields analyse it: token -> normalized -> term."""
     rows = []
-    for node in _walk(parsed):
+    for node in walk(parsed):
         if isinstance(node, Word):
             written, field = node.text, node.field
         elif isinstance(node, Phrase):
@@ -161,7 +131,7 @@ def _expansions(
     trace: Trace,
 ) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    for node in _walk(plan.tree) if plan.tree is not None else []:
+    for node in walk(plan.tree) if plan.tree is not None else []:
         if isinstance(node, Ticker):
             named = [c for s in node.symbols if (c := companies.lookup(s)) is not None]
             out.append(
@@ -402,7 +372,7 @@ def _excluded_by(
 def _missing_terms(gen: Generation, plan: _Plan, docnum: int) -> list[dict[str, Any]]:
     """Query terms (as indexed) that this article has in none of the fields searched."""
     missing: list[dict[str, Any]] = []
-    for node in _walk(plan.tree) if plan.tree is not None else []:
+    for node in walk(plan.tree) if plan.tree is not None else []:
         if isinstance(node, Ticker):
             column = gen.columns["tickers"].mask_for(node.symbols, gen.doc_count_all)
             if not column[docnum]:
