@@ -18,7 +18,8 @@ from whoosh.reading import IndexReader, MultiReader, SegmentReader
 
 from searchsvc.indexing.build import build_index
 from searchsvc.indexing.schema import TEXT_FIELD_BOOSTS
-from searchsvc.query.generation import Generation, IndexHandle
+from searchsvc.query.generation import Generation
+from searchsvc.query.handle import IndexHandle
 from searchsvc.query.highlight import MAX_ANALYZED_CHARS
 from searchsvc.query.matching import (
     MAX_PREFIX_TERMS,

@@ -8,7 +8,7 @@ import pytest
 
 from searchsvc.entities.dictionary import default_companies
 from searchsvc.errors import BadParameter, BadQuery
-from searchsvc.query.generation import IndexHandle
+from searchsvc.query.handle import IndexHandle
 from searchsvc.query.querylang import to_text
 from searchsvc.query.request import SearchRequest
 from searchsvc.query.results import SearchResults

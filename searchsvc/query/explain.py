@@ -18,7 +18,8 @@ from searchsvc.entities.dictionary import CompanyDictionary, default_companies
 from searchsvc.indexing.analysis import query_terms
 from searchsvc.indexing.replay import explain_analysis
 from searchsvc.indexing.schema import QUERY_FIELDS, TEXT_FIELD_BOOSTS
-from searchsvc.query.generation import Generation, IndexHandle
+from searchsvc.query.generation import Generation
+from searchsvc.query.handle import IndexHandle
 from searchsvc.query.matching import MAX_PREFIX_TERMS, Evaluator, Leaf, Trace
 from searchsvc.query.querylang import (
     Node,

@@ -19,7 +19,8 @@ from searchsvc.entities.tickers import find_companies
 from searchsvc.errors import BadQuery
 from searchsvc.indexing.analysis import prefix_form, query_terms, term_of
 from searchsvc.indexing.schema import FACET_FIELDS
-from searchsvc.query.generation import Generation, IndexHandle
+from searchsvc.query.generation import Generation
+from searchsvc.query.handle import IndexHandle
 from searchsvc.query.highlight import (
     analyzed_part,
     literal_spans,
