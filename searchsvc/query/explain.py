@@ -3,7 +3,7 @@
 The search is run twice on one generation: once as readers get it, to find the top hits,
 then again with those documents (and the one asked about) traced, so every score comes
 with the shares that make it up. The shares are recorded inside the same evaluation that
-produces the score (matching.Evaluator with ``traced``), so they add up to it by
+produces the score (scoring.Evaluator with ``traced``), so they add up to it by
 construction: through And, Or, Not, phrases, relaxation and match=any's coverage factor.
 """
 
@@ -18,9 +18,9 @@ from searchsvc.entities.dictionary import CompanyDictionary, default_companies
 from searchsvc.indexing.analysis import query_terms
 from searchsvc.indexing.replay import explain_analysis
 from searchsvc.indexing.schema import QUERY_FIELDS, TEXT_FIELD_BOOSTS
+from searchsvc.query.expansion import MAX_PREFIX_TERMS
 from searchsvc.query.generation import Generation
 from searchsvc.query.handle import IndexHandle
-from searchsvc.query.matching import MAX_PREFIX_TERMS, Evaluator, Leaf, Trace
 from searchsvc.query.querylang import (
     Node,
     Not,
@@ -33,6 +33,7 @@ from searchsvc.query.querylang import (
     walk,
 )
 from searchsvc.query.request import SearchRequest
+from searchsvc.query.scoring import Evaluator, Leaf, Trace
 from searchsvc.query.search import _order, _Plan, _plan, _split, _suggest
 
 EXPLAIN_HITS = 10

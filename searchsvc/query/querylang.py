@@ -85,7 +85,7 @@ class Ticker:
     """Documents whose extracted tickers include one of these canonical symbols.
 
     The parser never produces it: query expansion does, from `ticker:` terms and from
-    company names or symbols written as plain words (see matching.expand_companies).
+    company names or symbols written as plain words (see expansion.expand_companies).
     """
 
     symbols: tuple[str, ...]

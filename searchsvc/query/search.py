@@ -1,6 +1,6 @@
 """SearchRequest -> SearchResults: the one search path behind the CLI and the HTTP API.
 
-query text -> syntax tree -> company expansion -> masks and scores (matching.py) ->
+query text -> syntax tree -> company expansion -> masks and scores (scoring.py) ->
 filters -> exact total, disjunctive facets, sort, page -> stored fields and highlights.
 """
 
@@ -19,6 +19,7 @@ from searchsvc.entities.tickers import find_companies
 from searchsvc.errors import BadQuery
 from searchsvc.indexing.analysis import prefix_form, query_terms, term_of
 from searchsvc.indexing.schema import FACET_FIELDS
+from searchsvc.query.expansion import CompanyFinder, expand_companies, resolve_tickers
 from searchsvc.query.generation import Generation
 from searchsvc.query.handle import IndexHandle
 from searchsvc.query.highlight import (
@@ -28,15 +29,6 @@ from searchsvc.query.highlight import (
     passage,
     snippet_of,
     term_spans,
-)
-from searchsvc.query.matching import (
-    CompanyFinder,
-    Evaluator,
-    Limit,
-    Matched,
-    expand_companies,
-    resolve_tickers,
-    short_list,
 )
 from searchsvc.query.querylang import (
     And,
@@ -51,7 +43,8 @@ from searchsvc.query.querylang import (
     to_text,
 )
 from searchsvc.query.request import SearchRequest
-from searchsvc.query.results import FacetValue, Hit, SearchResults
+from searchsvc.query.results import FacetValue, Hit, Limit, SearchResults, short_list
+from searchsvc.query.scoring import Evaluator, Matched
 
 FACET_SIZE = 20
 # Did-you-mean looks up at most this many unknown words (a fuzzy walk of two lexicons
