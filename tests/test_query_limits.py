@@ -22,11 +22,13 @@ from searchsvc.query.expansion import MAX_PREFIX_TERMS, MAX_PREFIX_WORDS
 from searchsvc.query.generation import Generation
 from searchsvc.query.handle import IndexHandle
 from searchsvc.query.highlight import MAX_ANALYZED_CHARS
+from searchsvc.query.plan import _victims
 from searchsvc.query.querylang import Word
 from searchsvc.query.request import MAX_QUERY_LENGTH, SearchRequest
 from searchsvc.query.results import SearchResults, results_to_json
 from searchsvc.query.scoring import Evaluator, Matched
-from searchsvc.query.search import MAX_SUGGEST_WORDS, _victims, search
+from searchsvc.query.search import search
+from searchsvc.query.spelling import MAX_SUGGEST_WORDS
 from tests.conftest import write_article
 
 FIELDS = len(TEXT_FIELD_BOOSTS)
@@ -357,7 +359,7 @@ def test_relaxation_combines_each_part_a_bounded_number_of_times(
     seed_handle: IndexHandle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     unknown = [f"zzq{a}{b}" for a in LETTERS for b in "abc"][:60]
-    monkeypatch.setattr("searchsvc.query.search._suggest", lambda *_: None)  # the plan alone
+    monkeypatch.setattr("searchsvc.query.search.suggest", lambda *_: None)  # the plan alone
     combined: list[int] = []
     original = Evaluator.combine
 

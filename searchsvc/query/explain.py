@@ -21,6 +21,7 @@ from searchsvc.indexing.schema import QUERY_FIELDS, TEXT_FIELD_BOOSTS
 from searchsvc.query.expansion import MAX_PREFIX_TERMS
 from searchsvc.query.generation import Generation
 from searchsvc.query.handle import IndexHandle
+from searchsvc.query.plan import Plan, apply_filters, order_hits, plan_request, split
 from searchsvc.query.querylang import (
     Node,
     Not,
@@ -34,7 +35,7 @@ from searchsvc.query.querylang import (
 )
 from searchsvc.query.request import SearchRequest
 from searchsvc.query.scoring import Evaluator, Leaf, Trace
-from searchsvc.query.search import _order, _Plan, _plan, _split, _suggest
+from searchsvc.query.spelling import suggest
 
 EXPLAIN_HITS = 10
 WHY_NOT_FIELDS = tuple(TEXT_FIELD_BOOSTS)
@@ -51,29 +52,30 @@ def explain(
     if companies is None:  # an empty dictionary is a choice, not a missing one
         companies = default_companies()
     with handle.lease() as gen:
-        first = _plan(gen, request, companies)
-        order = _order(gen, request.sort, _final_mask(first), first.text.scores)
+        first = plan_request(gen, request, companies)
+        order = order_hits(
+            gen, request.sort, apply_filters(first.text.mask, first.filters), first.text.scores
+        )
         top = [int(d) for d in order[:hits]]
         target = gen.docnum_for_slug(slug) if slug else None
         traced = top + ([target] if target is not None else [])
-        plan = _plan(gen, request, companies, traced=traced)
-        assert plan.evaluator is not None and plan.evaluator.trace is not None
+        plan = plan_request(gen, request, companies, traced=traced)
         trace = plan.evaluator.trace
+        assert trace is not None
         parsed = parse(request.q, strict=request.strict)
-        expanded = plan.tree or parsed
         result: dict[str, Any] = {
             "query": request.q,
             "generation": gen.number,
             "match": request.match,
             "sort": request.sort,
             "parsed": {"text": to_text(parsed), "tree": to_json(parsed)},
-            "expanded": {"text": to_text(expanded), "tree": to_json(expanded)},
+            "expanded": {"text": to_text(plan.tree), "tree": to_json(plan.tree)},
             "terms": _terms(parsed),
             "expansions": _expansions(gen, plan, request, companies, trace),
             # what the reader's response says in "limits" (did-you-mean's own aside)
             "limits": [asdict(limit) for limit in plan.limits],
             "filters": _filters(request, plan),
-            "total": int(_final_mask(plan).sum()),
+            "total": int(apply_filters(plan.text.mask, plan.filters).sum()),
             "scoring": {
                 "model": "BM25F: per field, boost * idf * tf * (k1 + 1) / (tf + k1 * "
                 "(1 - b + b * field_length / avg_field_length)), summed over fields and terms",
@@ -92,13 +94,6 @@ def explain(
         if slug is not None:
             result["why_not"] = _why_not(gen, plan, request, trace, slug, target, order)
         return result
-
-
-def _final_mask(plan: _Plan) -> np.ndarray:
-    mask = plan.text.mask.copy()
-    for f in plan.filters.values():
-        mask &= f
-    return mask
 
 
 # --- the query ---------------------------------------------------------------------------
@@ -127,13 +122,13 @@ def _terms(parsed: Node) -> list[dict[str, Any]]:
 
 def _expansions(
     gen: Generation,
-    plan: _Plan,
+    plan: Plan,
     request: SearchRequest,
     companies: CompanyDictionary,
     trace: Trace,
 ) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    for node in walk(plan.tree) if plan.tree is not None else []:
+    for node in walk(plan.tree):
         if isinstance(node, Ticker):
             named = [c for s in node.symbols if (c := companies.lookup(s)) is not None]
             out.append(
@@ -174,9 +169,9 @@ def _expansions(
                 "nothing first, then the most common (match=all)",
             }
         )
-    total = int(_final_mask(plan).sum())
+    total = int(apply_filters(plan.text.mask, plan.filters).sum())
     if total == 0 or plan.relaxed:
-        suggestion = _suggest(gen, request, companies)
+        suggestion = suggest(gen, request, companies)
         if suggestion:
             out.append(
                 {
@@ -194,7 +189,7 @@ def _ticker_documents(gen: Generation, symbols: tuple[str, ...]) -> int:
     return int(gen.columns["tickers"].mask_for(symbols, gen.doc_count_all).sum())
 
 
-def _filters(request: SearchRequest, plan: _Plan) -> list[dict[str, Any]]:
+def _filters(request: SearchRequest, plan: Plan) -> list[dict[str, Any]]:
     written = {
         "tags": list(request.tags),
         "category": list(request.categories),
@@ -212,7 +207,7 @@ def _filters(request: SearchRequest, plan: _Plan) -> list[dict[str, Any]]:
 
 
 def _breakdown(
-    gen: Generation, plan: _Plan, trace: Trace, factor: float, docnum: int
+    gen: Generation, plan: Plan, trace: Trace, factor: float, docnum: int
 ) -> list[dict[str, Any]]:
     slot = int(trace.slot[docnum])
     shares = plan.text.trace or {}
@@ -250,7 +245,7 @@ def _breakdown(
 
 def _explained_hit(
     gen: Generation,
-    plan: _Plan,
+    plan: Plan,
     trace: Trace,
     docnum: int,
     rank: int,
@@ -283,7 +278,7 @@ def _explained_hit(
 
 def _why_not(
     gen: Generation,
-    plan: _Plan,
+    plan: Plan,
     request: SearchRequest,
     trace: Trace,
     slug: str,
@@ -304,7 +299,7 @@ def _why_not(
                 }
             ],
         }
-    matched = bool(_final_mask(plan)[docnum])
+    matched = bool(apply_filters(plan.text.mask, plan.filters)[docnum])
     positions = np.flatnonzero(order == docnum)
     rank = int(positions[0]) + 1 if len(positions) else None
     result: dict[str, Any] = {
@@ -322,7 +317,7 @@ def _why_not(
 
 
 def _excluded_by(
-    gen: Generation, plan: _Plan, request: SearchRequest, docnum: int
+    gen: Generation, plan: Plan, request: SearchRequest, docnum: int
 ) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     kept = [node for node, _ in plan.kept]
@@ -339,15 +334,13 @@ def _excluded_by(
             )
     if request.match == "any" and any(part.mask[docnum] for _, part in plan.kept):
         out = []  # one matching part is enough
-    if plan.tree is not None:
-        _, negatives = _split(plan.tree)
-        for node in negatives:
-            assert isinstance(node, Not)
-            inner = Evaluator(gen).evaluate(node.child, positive=False)
-            if inner is not None and inner.mask[docnum]:
-                out.append(
-                    {"kind": "exclusion", "clause": to_text(node), "why": "the query excludes it"}
-                )
+    for node in split(plan.tree)[1]:
+        assert isinstance(node, Not)
+        inner = Evaluator(gen).evaluate(node.child, positive=False)
+        if inner is not None and inner.mask[docnum]:
+            out.append(
+                {"kind": "exclusion", "clause": to_text(node), "why": "the query excludes it"}
+            )
     stored = gen.stored(docnum)
     has = {
         "tags": stored.get("tags", []),
@@ -371,10 +364,10 @@ def _excluded_by(
     return out
 
 
-def _missing_terms(gen: Generation, plan: _Plan, docnum: int) -> list[dict[str, Any]]:
+def _missing_terms(gen: Generation, plan: Plan, docnum: int) -> list[dict[str, Any]]:
     """Query terms (as indexed) that this article has in none of the fields searched."""
     missing: list[dict[str, Any]] = []
-    for node in walk(plan.tree) if plan.tree is not None else []:
+    for node in walk(plan.tree):
         if isinstance(node, Ticker):
             column = gen.columns["tickers"].mask_for(node.symbols, gen.doc_count_all)
             if not column[docnum]:
