@@ -17,7 +17,13 @@ import numpy as np
 from searchsvc.entities.dictionary import CompanyDictionary, default_companies
 from searchsvc.indexing.analysis import query_terms
 from searchsvc.indexing.replay import explain_analysis
-from searchsvc.indexing.schema import QUERY_FIELDS, TEXT_FIELD_BOOSTS
+from searchsvc.indexing.schema import (
+    MENTIONED_TICKER_WEIGHT_MAX,
+    PRIMARY_TICKER_WEIGHT,
+    QUERY_FIELDS,
+    TEXT_FIELD_BOOSTS,
+    TICKER_BOOST,
+)
 from searchsvc.query.expansion import MAX_PREFIX_TERMS
 from searchsvc.query.generation import Generation
 from searchsvc.query.handle import IndexHandle
@@ -34,7 +40,7 @@ from searchsvc.query.querylang import (
     walk,
 )
 from searchsvc.query.request import SearchRequest
-from searchsvc.query.scoring import Evaluator, Leaf, Trace
+from searchsvc.query.scoring import K1, B, Evaluator, Leaf, Trace
 from searchsvc.query.spelling import suggest
 
 EXPLAIN_HITS = 10
@@ -79,11 +85,12 @@ def explain(
             "scoring": {
                 "model": "BM25F: per field, boost * idf * tf * (k1 + 1) / (tf + k1 * "
                 "(1 - b + b * field_length / avg_field_length)), summed over fields and terms",
-                "k1": 1.2,
-                "b": 0.75,
+                "k1": K1,
+                "b": B,
                 "idf": "ln(1 + (N - df + 0.5) / (df + 0.5))",
-                "ticker": "3 * idf * weight / (weight + k1); weight 10 for an article about "
-                "the company, else its mention count up to 2",
+                "ticker": f"{TICKER_BOOST:g} * idf * weight / (weight + k1); weight "
+                f"{PRIMARY_TICKER_WEIGHT} for an article about the company, else its mention "
+                f"count up to {MENTIONED_TICKER_WEIGHT_MAX}",
                 "documents": gen.doc_count,
             },
             "hits": [
@@ -185,10 +192,6 @@ def _expansions(
     return out
 
 
-def _ticker_documents(gen: Generation, symbols: tuple[str, ...]) -> int:
-    return int(gen.columns["tickers"].mask_for(symbols, gen.doc_count_all).sum())
-
-
 def _filters(request: SearchRequest, plan: Plan) -> list[dict[str, Any]]:
     written = {
         "tags": list(request.tags),
@@ -232,7 +235,9 @@ def _breakdown(
             "value": value,
         }
         if leaf.kind == "ticker":
-            row["tf_is"] = "ticker weight (10 = the article is about the company)"
+            row["tf_is"] = (
+                f"ticker weight ({PRIMARY_TICKER_WEIGHT} = the article is about the company)"
+            )
         else:
             row["field_length"] = float(gen.lengths[leaf.field][docnum])
             row["avg_field_length"] = round(gen.avg_length[leaf.field], 3)
