@@ -123,19 +123,19 @@ def plan_request(
             text, relaxed = matched(kept, all_=True), True
             dropped = [_describe(node) for node, _ in victims]
     return Plan(
-        text,
-        filters,
-        evaluator.highlight_terms,
-        evaluator.highlight_symbols,
-        relaxed,
-        tuple(dropped) if relaxed else (),
-        evaluator.limits(),
-        tree,
-        parts,
-        kept,
-        excluded,
-        evaluator,
-        coverage,
+        text=text,
+        filters=filters,
+        highlight_terms=evaluator.highlight_terms,
+        highlight_symbols=evaluator.highlight_symbols,
+        relaxed=relaxed,
+        dropped=tuple(dropped) if relaxed else (),
+        limits=evaluator.limits(),
+        tree=tree,
+        parts=parts,
+        kept=kept,
+        excluded=excluded,
+        evaluator=evaluator,
+        coverage=coverage,
     )
 
 

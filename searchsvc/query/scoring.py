@@ -105,7 +105,7 @@ class Evaluator:
         self.highlight_terms: set[str] = set()
         self.highlight_symbols: set[str] = set()  # companies matched by ticker
         self.trace: Trace | None = None
-        self.prefixes = Prefixes(gen)
+        self.prefixes = Prefixes(gen)  # which terms each prefix stands for, within limits
         self.phrase_reads: set[tuple[str, str]] = set()  # (field, term) positions read
         self.phrase_postings = 0  # what those reads cost, in postings
         self.unphrased: list[str] = []  # phrases searched as words (over the budget)
