@@ -99,7 +99,7 @@ def fts5_engine(articles: Sequence[Article], parse_s: float, work: Path) -> Engi
 def searchsvc_engine(content_dir: Path, parse_s: float, work: Path) -> Engine:
     """Full searchsvc build of ``content_dir`` (parse + extract + index), then open it."""
     from searchsvc.indexing.build import build_index
-    from searchsvc.query.generation import IndexHandle
+    from searchsvc.query.handle import IndexHandle
     from searchsvc.query.request import SearchRequest
     from searchsvc.query.search import search
 

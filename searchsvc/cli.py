@@ -212,7 +212,7 @@ def watch_command(
 def search_command(query: str, index_dir: Path | None, as_json: bool, **options: Any) -> None:
     """Search the index with the same engine as the HTTP API."""
     from searchsvc.entities.dictionary import companies_for
-    from searchsvc.query.generation import IndexHandle
+    from searchsvc.query.handle import IndexHandle
     from searchsvc.query.request import SearchRequest
     from searchsvc.query.results import results_to_json
     from searchsvc.query.search import search
@@ -249,7 +249,7 @@ def unknown_tickers_command(index_dir: Path | None, limit: int, as_json: bool) -
     from dataclasses import asdict
 
     from searchsvc.quality.unknowns import unknown_symbols
-    from searchsvc.query.generation import IndexHandle
+    from searchsvc.query.handle import IndexHandle
 
     settings = load_settings({"INDEX_DIR": index_dir})
     handle = IndexHandle.open(settings["INDEX_DIR"])
@@ -354,7 +354,7 @@ def relevance_command(
     With --baseline the run is compared with a saved one and exits 1 on a regression."""
     from searchsvc.entities.dictionary import companies_for
     from searchsvc.quality import relevance
-    from searchsvc.query.generation import IndexHandle
+    from searchsvc.query.handle import IndexHandle
 
     settings = load_settings({"INDEX_DIR": index_dir})
     judged = relevance.read_judgments(judgments)

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from searchsvc import create_app
 from searchsvc.indexing.build import build_index
-from searchsvc.query.generation import IndexHandle
+from searchsvc.query.handle import IndexHandle
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"

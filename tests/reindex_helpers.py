@@ -8,7 +8,7 @@ from typing import Any
 
 from searchsvc.indexing.build import ReindexReport, build_index
 from searchsvc.indexing.layout import read_manifest
-from searchsvc.query.generation import IndexHandle
+from searchsvc.query.handle import IndexHandle
 from searchsvc.query.request import SearchRequest
 from searchsvc.query.search import search
 

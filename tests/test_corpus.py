@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from searchsvc.indexing.build import build_index
-from searchsvc.query.generation import IndexHandle
+from searchsvc.query.handle import IndexHandle
 from searchsvc.query.request import SearchRequest
 from searchsvc.query.search import search
 from tests.conftest import SHARED_CORPUS

@@ -40,7 +40,7 @@ import searchsvc.indexing.build
 from searchsvc.entities.dictionary import default_companies
 from searchsvc.indexing.build import ReindexReport, build_index
 from searchsvc.indexing.layout import read_manifest, writer_lock
-from searchsvc.query.generation import IndexHandle
+from searchsvc.query.handle import IndexHandle
 from searchsvc.query.request import SearchRequest
 from searchsvc.query.search import search
 from tests.conftest import ROOT, write_article

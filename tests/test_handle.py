@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from searchsvc.indexing.build import build_index
-from searchsvc.query.generation import Generation, IndexHandle
+from searchsvc.query.generation import Generation
+from searchsvc.query.handle import IndexHandle
 from tests.conftest import write_article
 
 

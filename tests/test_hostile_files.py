@@ -19,7 +19,7 @@ from searchsvc.indexing import build
 from searchsvc.indexing.build import PARALLEL_MIN_FILES, build_index
 from searchsvc.ingest.articles import ArticleError, parse_article, read_article
 from searchsvc.ingest.slugs import MAX_SLUG_LENGTH, file_name_slug, slug_problem
-from searchsvc.query.generation import IndexHandle
+from searchsvc.query.handle import IndexHandle
 from searchsvc.query.request import SearchRequest
 from searchsvc.query.search import search
 

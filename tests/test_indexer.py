@@ -17,7 +17,7 @@ from searchsvc.indexing.build import (
     indexed_fingerprints,
 )
 from searchsvc.indexing.layout import MANIFEST, read_manifest, writer_lock
-from searchsvc.query.generation import IndexHandle
+from searchsvc.query.handle import IndexHandle
 from tests.conftest import write_article
 
 ARTICLE = """---

@@ -40,7 +40,7 @@ from whoosh import index as whoosh_index
 
 from searchsvc import create_app
 from searchsvc.indexing.build import ReindexReport, build_index
-from searchsvc.query.generation import IndexHandle
+from searchsvc.query.handle import IndexHandle
 from searchsvc.query.request import SearchRequest
 from searchsvc.query.search import search
 from tests.conftest import SEEDS

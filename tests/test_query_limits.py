@@ -18,18 +18,17 @@ from whoosh.reading import IndexReader, MultiReader, SegmentReader
 
 from searchsvc.indexing.build import build_index
 from searchsvc.indexing.schema import TEXT_FIELD_BOOSTS
-from searchsvc.query.generation import Generation, IndexHandle
+from searchsvc.query.expansion import MAX_PREFIX_TERMS, MAX_PREFIX_WORDS
+from searchsvc.query.generation import Generation
+from searchsvc.query.handle import IndexHandle
 from searchsvc.query.highlight import MAX_ANALYZED_CHARS
-from searchsvc.query.matching import (
-    MAX_PREFIX_TERMS,
-    MAX_PREFIX_WORDS,
-    Evaluator,
-    Matched,
-)
+from searchsvc.query.plan import _victims
 from searchsvc.query.querylang import Word
 from searchsvc.query.request import MAX_QUERY_LENGTH, SearchRequest
 from searchsvc.query.results import SearchResults, results_to_json
-from searchsvc.query.search import MAX_SUGGEST_WORDS, _victims, search
+from searchsvc.query.scoring import Evaluator, Matched
+from searchsvc.query.search import search
+from searchsvc.query.spelling import MAX_SUGGEST_WORDS
 from tests.conftest import write_article
 
 FIELDS = len(TEXT_FIELD_BOOSTS)
@@ -179,7 +178,7 @@ def position_reads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
 def test_phrases_read_a_bounded_number_of_postings(
     seed_handle: IndexHandle, monkeypatch: pytest.MonkeyPatch, budget: int
 ) -> None:
-    monkeypatch.setattr("searchsvc.query.matching.MAX_PHRASE_POSTINGS", budget)
+    monkeypatch.setattr("searchsvc.query.scoring.MAX_PHRASE_POSTINGS", budget)
     pairs = zip(PHRASE_WORDS[::2], PHRASE_WORDS[1::2], strict=True)
     q = " ".join(f'"{a} {b}"' for a, b in pairs)  # 12 phrases, 24 different words
     reads = position_reads(monkeypatch)
@@ -360,7 +359,7 @@ def test_relaxation_combines_each_part_a_bounded_number_of_times(
     seed_handle: IndexHandle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     unknown = [f"zzq{a}{b}" for a in LETTERS for b in "abc"][:60]
-    monkeypatch.setattr("searchsvc.query.search._suggest", lambda *_: None)  # the plan alone
+    monkeypatch.setattr("searchsvc.query.search.suggest", lambda *_: None)  # the plan alone
     combined: list[int] = []
     original = Evaluator.combine
 

@@ -16,9 +16,12 @@ from searchsvc.query.querylang import (
     Or,
     Phrase,
     QuerySyntaxError,
+    Ticker,
     Word,
     parse,
+    to_json,
     to_text,
+    walk,
 )
 
 
@@ -247,6 +250,74 @@ def test_to_text(tree: Node, text: str) -> None:
 @pytest.mark.parametrize(("query", "expected"), VALID)
 def test_table_round_trips(query: str, expected: Node) -> None:
     assert parse(to_text(expected), strict=True) == expected
+
+
+@pytest.mark.parametrize(
+    ("tree", "nodes"),
+    [
+        (W("a"), [W("a")]),
+        (MatchAll(), [MatchAll()]),
+        # each node before its children, children left to right
+        (
+            A(W("a"), O(W("b"), W("c"))),
+            [A(W("a"), O(W("b"), W("c"))), W("a"), O(W("b"), W("c")), W("b"), W("c")],
+        ),
+        (EXCEPT(W("x")), [EXCEPT(W("x")), MatchAll(), Not(W("x")), W("x")]),
+        # a Not of a Not: both are visited
+        (Not(Not(P("a", "b"))), [Not(Not(P("a", "b"))), Not(P("a", "b")), P("a", "b")]),
+        # what expansion adds is walked like the rest
+        (
+            O(W("nvda"), Ticker(("NVDA",), "nvda")),
+            [O(W("nvda"), Ticker(("NVDA",), "nvda")), W("nvda"), Ticker(("NVDA",), "nvda")],
+        ),
+    ],
+)
+def test_walk(tree: Node, nodes: list[Node]) -> None:
+    assert list(walk(tree)) == nodes
+
+
+@pytest.mark.parametrize(
+    ("tree", "json"),
+    [
+        (
+            W("nvid", "title", prefix=True),
+            {"type": "word", "text": "nvid", "field": "title", "prefix": True},
+        ),
+        (P("AI", "chips"), {"type": "phrase", "words": ["AI", "chips"], "field": None}),
+        (DateRange("2025-10-01", None), {"type": "date_range", "from": "2025-10-01", "to": None}),
+        # a ticker keeps what the reader wrote beside its canonical symbols
+        (
+            Ticker(("TSM",), "Taiwan Semiconductor"),
+            {"type": "ticker", "symbols": ["TSM"], "written": "Taiwan Semiconductor"},
+        ),
+        (MatchAll(), {"type": "match_all"}),
+        (
+            EXCEPT(W("x")),
+            {
+                "type": "and",
+                "children": [
+                    {"type": "match_all"},
+                    {
+                        "type": "not",
+                        "child": {"type": "word", "text": "x", "field": None, "prefix": False},
+                    },
+                ],
+            },
+        ),
+        (
+            O(W("a"), W("b")),
+            {
+                "type": "or",
+                "children": [
+                    {"type": "word", "text": "a", "field": None, "prefix": False},
+                    {"type": "word", "text": "b", "field": None, "prefix": False},
+                ],
+            },
+        ),
+    ],
+)
+def test_to_json(tree: Node, json: dict[str, object]) -> None:
+    assert to_json(tree) == json
 
 
 # --- properties ----------------------------------------------------------------------

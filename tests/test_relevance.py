@@ -36,7 +36,7 @@ from searchsvc.quality.relevance import (
     reciprocal_rank,
     save_baseline,
 )
-from searchsvc.query.generation import IndexHandle
+from searchsvc.query.handle import IndexHandle
 from tests.conftest import ROOT, SEEDS
 
 SHIPPED = ROOT / "relevance" / "seeds.tsv"

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from types import SimpleNamespace
+from typing import cast
 
+import numpy as np
 import pytest
 
 from searchsvc.entities.dictionary import default_companies
 from searchsvc.errors import BadParameter, BadQuery
-from searchsvc.query.generation import IndexHandle
-from searchsvc.query.querylang import to_text
+from searchsvc.query.generation import Generation
+from searchsvc.query.handle import IndexHandle
+from searchsvc.query.plan import apply_filters, order_hits, parse_query, plan_request, split
+from searchsvc.query.querylang import parse, to_text
 from searchsvc.query.request import SearchRequest
 from searchsvc.query.results import SearchResults
-from searchsvc.query.search import parse_query, search
+from searchsvc.query.search import search
 
 ALL_SEEDS = 34
 
@@ -284,3 +289,113 @@ def test_strict_mode_reports_unreadable_syntax(seed_handle: IndexHandle) -> None
     with pytest.raises(BadQuery, match="unclosed quote"):
         run(seed_handle, '"export controls', strict=True)
     assert run(seed_handle, '"export controls').total > 0  # lenient by default
+
+
+# --- the plan: a request as masks and scores (searchsvc.query.plan) -----------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "match", "filters", "parts", "relaxed", "dropped", "limits"),
+    [
+        # a company's name is one part: its words OR its ticker
+        ("nvidia earnings", "all", {}, ["nvidia OR ticker:NVDA", "earnings"], False, (), []),
+        # nothing has both words: the one matching nothing is dropped
+        ("tariffs zzqx", "all", {}, ["tariffs", "zzqx"], True, ("zzqx",), []),
+        # match=any never relaxes: fewer of the words is already allowed
+        ("tariffs zzqx", "any", {}, ["tariffs", "zzqx"], False, (), []),
+        # an exclusion is not a part; a stop word and the empty query have none
+        ("nvidia -china", "all", {}, ["nvidia OR ticker:NVDA"], False, (), []),
+        ("the", "all", {}, [], False, (), []),
+        ("", "all", {}, [], False, (), []),
+        ("chips", "all", {"tags": ("HBM",)}, ["chips"], False, (), []),
+        # a one-letter prefix is searched as the letter, a stop word here: no part
+        ("a* nvid*", "all", {}, ["nvid*"], False, (), ["prefix_too_short"]),
+    ],
+)
+def test_plan_request(
+    seed_handle: IndexHandle,
+    query: str,
+    match: str,
+    filters: dict[str, tuple[str, ...]],
+    parts: list[str],
+    relaxed: bool,
+    dropped: tuple[str, ...],
+    limits: list[str],
+) -> None:
+    request = SearchRequest(q=query, match=match, **filters)  # type: ignore[arg-type]
+    plan = plan_request(seed_handle.current(), request, default_companies())
+    assert [to_text(node) for node, _ in plan.parts] == parts
+    assert (plan.relaxed, plan.dropped) == (relaxed, dropped)
+    assert [limit.code for limit in plan.limits] == limits
+    assert list(plan.filters) == list(filters)
+    assert len(plan.kept) == len(parts) - len(dropped)
+    # match=any weighs documents by the share of parts they match, once there are two
+    assert (plan.coverage is not None) == (match == "any" and len(parts) > 1)
+    # and it finds what search does
+    found = search(seed_handle, replace(request, per_page=50))
+    matches = apply_filters(plan.text.mask, plan.filters)
+    assert int(matches.sum()) == found.total
+
+
+@pytest.mark.parametrize(
+    ("query", "positives", "negatives"),
+    [
+        ("nvidia", ["nvidia"], []),
+        ("nvidia earnings -china", ["nvidia", "earnings"], ["-china"]),
+        # only the top level is split: an OR, with what it groups, is one part
+        ("(a -b) OR c", ["(a -b) OR c"], []),
+        # a query of exclusions only: its MatchAll is neither a part nor an exclusion
+        ("-china -tariffs", [], ["-china", "-tariffs"]),
+        ("", [], []),
+    ],
+)
+def test_split(query: str, positives: list[str], negatives: list[str]) -> None:
+    required, excluded = split(parse(query))
+    assert [to_text(node) for node in required] == positives
+    assert [to_text(node) for node in excluded] == negatives
+
+
+@pytest.mark.parametrize(
+    ("mask", "filters", "without", "expected"),
+    [
+        ([1, 1, 0, 1], {}, None, [1, 1, 0, 1]),  # no filter: the text matches
+        ([1, 1, 0, 1], {"tags": [1, 0, 1, 1]}, None, [1, 0, 0, 1]),
+        # filters of different facets AND
+        ([1, 1, 1, 1], {"tags": [1, 1, 0, 0], "year": [0, 1, 1, 0]}, None, [0, 1, 0, 0]),
+        # a facet is counted with every filter but its own (disjunctive facets)
+        ([1, 1, 1, 1], {"tags": [1, 1, 0, 0], "year": [0, 1, 1, 0]}, "tags", [0, 1, 1, 0]),
+        ([1, 0, 1, 1], {"tags": [1, 1, 0, 0]}, "year", [1, 0, 0, 0]),  # no year filter to skip
+    ],
+)
+def test_apply_filters(
+    mask: list[int], filters: dict[str, list[int]], without: str | None, expected: list[int]
+) -> None:
+    text = np.array(mask, bool)
+    masks = {name: np.array(values, bool) for name, values in filters.items()}
+    assert apply_filters(text, masks, without=without).tolist() == [bool(x) for x in expected]
+    assert text.tolist() == [bool(x) for x in mask]  # a new mask; the text match is kept
+
+
+# Six documents: 4 is not matched; 5 differs from 0 only by its slug, which comes later.
+# Undated (2) is -inf, as Generation.published_seconds has it.
+ORDER_GEN = SimpleNamespace(
+    published_seconds=np.array([100.0, 200.0, -np.inf, 100.0, 50.0, 100.0]),
+    slug_rank=np.array([1, 0, 2, 3, 4, 5]),
+)
+ORDER_SCORES = np.array([2.0, 2.0, 1.0, 5.0, 9.0, 2.0], np.float32)
+ORDER_MASK = np.array([1, 1, 1, 1, 0, 1], bool)
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        # score, then newer first (1 before 0), then slug (0 before 5)
+        ("relevance", [3, 1, 0, 5, 2]),
+        # date, then score (3 before 0), then slug; undated last
+        ("newest", [1, 3, 0, 5, 2]),
+        ("oldest", [3, 0, 5, 1, 2]),
+    ],
+)
+def test_order_hits(sort: str, expected: list[int]) -> None:
+    gen = cast(Generation, ORDER_GEN)
+    assert order_hits(gen, sort, ORDER_MASK, ORDER_SCORES).tolist() == expected

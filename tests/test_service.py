@@ -6,7 +6,7 @@ from pathlib import Path
 
 from searchsvc import create_app
 from searchsvc.entities.dictionary import CompanyDictionary
-from searchsvc.query.generation import IndexHandle
+from searchsvc.query.handle import IndexHandle
 from searchsvc.query.request import SearchRequest
 from searchsvc.query.search import search
 from searchsvc.web.service import SearchService

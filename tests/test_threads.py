@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from searchsvc.query.generation import IndexHandle
+from searchsvc.query.handle import IndexHandle
 from searchsvc.query.request import SearchRequest
 from searchsvc.query.results import results_to_json
 from searchsvc.query.search import search

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from searchsvc.cli import main
 from searchsvc.indexing.build import build_index
 from searchsvc.quality.unknowns import unknown_symbols
-from searchsvc.query.generation import IndexHandle
+from searchsvc.query.handle import IndexHandle
 from tests.conftest import write_article
 
 UNKNOWN = """---

@@ -27,7 +27,7 @@ from watchdog.events import (
 from searchsvc.indexing import build, layout, watch
 from searchsvc.indexing.build import ReindexReport
 from searchsvc.indexing.watch import event_paths, format_report, run_watch
-from searchsvc.query.generation import IndexHandle
+from searchsvc.query.handle import IndexHandle
 from searchsvc.query.request import SearchRequest
 from searchsvc.query.search import search
 from tests.conftest import write_article

@@ -29,7 +29,8 @@ from flask import Response, g, has_request_context, request, request_finished, r
 if TYPE_CHECKING:
     from flask import Flask
 
-    from searchsvc.query.generation import Generation, IndexHandle
+    from searchsvc.query.generation import Generation
+    from searchsvc.query.handle import IndexHandle
     from searchsvc.web.service import SearchService
 
 LOGGER = "searchsvc.access"

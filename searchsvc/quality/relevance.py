@@ -34,7 +34,7 @@ from typing import Any
 
 from searchsvc.entities.dictionary import CompanyDictionary
 from searchsvc.errors import BadParameter, SearchsvcError
-from searchsvc.query.generation import IndexHandle
+from searchsvc.query.handle import IndexHandle
 from searchsvc.query.request import SearchRequest
 from searchsvc.query.search import search
 

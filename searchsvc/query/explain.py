@@ -3,7 +3,7 @@
 The search is run twice on one generation: once as readers get it, to find the top hits,
 then again with those documents (and the one asked about) traced, so every score comes
 with the shares that make it up. The shares are recorded inside the same evaluation that
-produces the score (matching.Evaluator with ``traced``), so they add up to it by
+produces the score (scoring.Evaluator with ``traced``), so they add up to it by
 construction: through And, Or, Not, phrases, relaxation and match=any's coverage factor.
 """
 
@@ -17,24 +17,31 @@ import numpy as np
 from searchsvc.entities.dictionary import CompanyDictionary, default_companies
 from searchsvc.indexing.analysis import query_terms
 from searchsvc.indexing.replay import explain_analysis
-from searchsvc.indexing.schema import QUERY_FIELDS, TEXT_FIELD_BOOSTS
-from searchsvc.query.generation import Generation, IndexHandle
-from searchsvc.query.matching import MAX_PREFIX_TERMS, Evaluator, Leaf, Trace
+from searchsvc.indexing.schema import (
+    MENTIONED_TICKER_WEIGHT_MAX,
+    PRIMARY_TICKER_WEIGHT,
+    QUERY_FIELDS,
+    TEXT_FIELD_BOOSTS,
+    TICKER_BOOST,
+)
+from searchsvc.query.expansion import MAX_PREFIX_TERMS
+from searchsvc.query.generation import Generation
+from searchsvc.query.handle import IndexHandle
+from searchsvc.query.plan import Plan, apply_filters, order_hits, plan_request, split
 from searchsvc.query.querylang import (
-    And,
-    DateRange,
-    MatchAll,
     Node,
     Not,
-    Or,
     Phrase,
     Ticker,
     Word,
     parse,
+    to_json,
     to_text,
+    walk,
 )
 from searchsvc.query.request import SearchRequest
-from searchsvc.query.search import _order, _Plan, _plan, _split, _suggest
+from searchsvc.query.scoring import K1, B, Evaluator, Leaf, Trace
+from searchsvc.query.spelling import suggest
 
 EXPLAIN_HITS = 10
 WHY_NOT_FIELDS = tuple(TEXT_FIELD_BOOSTS)
@@ -51,36 +58,39 @@ def explain(
     if companies is None:  # an empty dictionary is a choice, not a missing one
         companies = default_companies()
     with handle.lease() as gen:
-        first = _plan(gen, request, companies)
-        order = _order(gen, request.sort, _final_mask(first), first.text.scores)
+        first = plan_request(gen, request, companies)
+        order = order_hits(
+            gen, request.sort, apply_filters(first.text.mask, first.filters), first.text.scores
+        )
         top = [int(d) for d in order[:hits]]
         target = gen.docnum_for_slug(slug) if slug else None
         traced = top + ([target] if target is not None else [])
-        plan = _plan(gen, request, companies, traced=traced)
-        assert plan.evaluator is not None and plan.evaluator.trace is not None
+        plan = plan_request(gen, request, companies, traced=traced)
         trace = plan.evaluator.trace
+        assert trace is not None
         parsed = parse(request.q, strict=request.strict)
         result: dict[str, Any] = {
             "query": request.q,
             "generation": gen.number,
             "match": request.match,
             "sort": request.sort,
-            "parsed": {"text": to_text(parsed), "tree": node_json(parsed)},
-            "expanded": {"text": to_text(plan.tree or parsed), "tree": node_json(plan.tree)},
+            "parsed": {"text": to_text(parsed), "tree": to_json(parsed)},
+            "expanded": {"text": to_text(plan.tree), "tree": to_json(plan.tree)},
             "terms": _terms(parsed),
             "expansions": _expansions(gen, plan, request, companies, trace),
             # what the reader's response says in "limits" (did-you-mean's own aside)
             "limits": [asdict(limit) for limit in plan.limits],
             "filters": _filters(request, plan),
-            "total": int(_final_mask(plan).sum()),
+            "total": int(apply_filters(plan.text.mask, plan.filters).sum()),
             "scoring": {
                 "model": "BM25F: per field, boost * idf * tf * (k1 + 1) / (tf + k1 * "
                 "(1 - b + b * field_length / avg_field_length)), summed over fields and terms",
-                "k1": 1.2,
-                "b": 0.75,
+                "k1": K1,
+                "b": B,
                 "idf": "ln(1 + (N - df + 0.5) / (df + 0.5))",
-                "ticker": "3 * idf * weight / (weight + k1); weight 10 for an article about "
-                "the company, else its mention count up to 2",
+                "ticker": f"{TICKER_BOOST:g} * idf * weight / (weight + k1); weight "
+                f"{PRIMARY_TICKER_WEIGHT} for an article about the company, else its mention "
+                f"count up to {MENTIONED_TICKER_WEIGHT_MAX}",
                 "documents": gen.doc_count,
             },
             "hits": [
@@ -93,49 +103,13 @@ def explain(
         return result
 
 
-def _final_mask(plan: _Plan) -> np.ndarray:
-    mask = plan.text.mask.copy()
-    for f in plan.filters.values():
-        mask &= f
-    return mask
-
-
 # --- the query ---------------------------------------------------------------------------
-
-
-def node_json(node: Node | None) -> dict[str, Any] | None:
-    """A query tree as JSON: {"type": ..., ...children}."""
-    if node is None:
-        return None
-    if isinstance(node, Word):
-        return {"type": "word", "text": node.text, "field": node.field, "prefix": node.prefix}
-    if isinstance(node, Phrase):
-        return {"type": "phrase", "words": list(node.words), "field": node.field}
-    if isinstance(node, DateRange):
-        return {"type": "date_range", "from": node.start, "to": node.end}
-    if isinstance(node, Ticker):
-        return {"type": "ticker", "symbols": list(node.symbols), "written": node.label}
-    if isinstance(node, Not):
-        return {"type": "not", "child": node_json(node.child)}
-    if isinstance(node, And | Or):
-        kind = "and" if isinstance(node, And) else "or"
-        return {"type": kind, "children": [node_json(c) for c in node.children]}
-    assert isinstance(node, MatchAll)
-    return {"type": "match_all"}
-
-
-def _walk(node: Node) -> list[Node]:
-    if isinstance(node, Not):
-        return [node, *_walk(node.child)]
-    if isinstance(node, And | Or):
-        return [node, *(n for c in node.children for n in _walk(c))]
-    return [node]
 
 
 def _terms(parsed: Node) -> list[dict[str, Any]]:
     """Each word of the query as the text fields analyse it: token -> normalized -> term."""
     rows = []
-    for node in _walk(parsed):
+    for node in walk(parsed):
         if isinstance(node, Word):
             written, field = node.text, node.field
         elif isinstance(node, Phrase):
@@ -155,13 +129,13 @@ def _terms(parsed: Node) -> list[dict[str, Any]]:
 
 def _expansions(
     gen: Generation,
-    plan: _Plan,
+    plan: Plan,
     request: SearchRequest,
     companies: CompanyDictionary,
     trace: Trace,
 ) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    for node in _walk(plan.tree) if plan.tree is not None else []:
+    for node in walk(plan.tree):
         if isinstance(node, Ticker):
             named = [c for s in node.symbols if (c := companies.lookup(s)) is not None]
             out.append(
@@ -202,9 +176,9 @@ def _expansions(
                 "nothing first, then the most common (match=all)",
             }
         )
-    total = int(_final_mask(plan).sum())
+    total = int(apply_filters(plan.text.mask, plan.filters).sum())
     if total == 0 or plan.relaxed:
-        suggestion = _suggest(gen, request, companies)
+        suggestion = suggest(gen, request, companies)
         if suggestion:
             out.append(
                 {
@@ -218,11 +192,7 @@ def _expansions(
     return out
 
 
-def _ticker_documents(gen: Generation, symbols: tuple[str, ...]) -> int:
-    return int(gen.columns["tickers"].mask_for(symbols, gen.doc_count_all).sum())
-
-
-def _filters(request: SearchRequest, plan: _Plan) -> list[dict[str, Any]]:
+def _filters(request: SearchRequest, plan: Plan) -> list[dict[str, Any]]:
     written = {
         "tags": list(request.tags),
         "category": list(request.categories),
@@ -240,7 +210,7 @@ def _filters(request: SearchRequest, plan: _Plan) -> list[dict[str, Any]]:
 
 
 def _breakdown(
-    gen: Generation, plan: _Plan, trace: Trace, factor: float, docnum: int
+    gen: Generation, plan: Plan, trace: Trace, factor: float, docnum: int
 ) -> list[dict[str, Any]]:
     slot = int(trace.slot[docnum])
     shares = plan.text.trace or {}
@@ -265,7 +235,9 @@ def _breakdown(
             "value": value,
         }
         if leaf.kind == "ticker":
-            row["tf_is"] = "ticker weight (10 = the article is about the company)"
+            row["tf_is"] = (
+                f"ticker weight ({PRIMARY_TICKER_WEIGHT} = the article is about the company)"
+            )
         else:
             row["field_length"] = float(gen.lengths[leaf.field][docnum])
             row["avg_field_length"] = round(gen.avg_length[leaf.field], 3)
@@ -278,7 +250,7 @@ def _breakdown(
 
 def _explained_hit(
     gen: Generation,
-    plan: _Plan,
+    plan: Plan,
     trace: Trace,
     docnum: int,
     rank: int,
@@ -311,7 +283,7 @@ def _explained_hit(
 
 def _why_not(
     gen: Generation,
-    plan: _Plan,
+    plan: Plan,
     request: SearchRequest,
     trace: Trace,
     slug: str,
@@ -332,7 +304,7 @@ def _why_not(
                 }
             ],
         }
-    matched = bool(_final_mask(plan)[docnum])
+    matched = bool(apply_filters(plan.text.mask, plan.filters)[docnum])
     positions = np.flatnonzero(order == docnum)
     rank = int(positions[0]) + 1 if len(positions) else None
     result: dict[str, Any] = {
@@ -350,7 +322,7 @@ def _why_not(
 
 
 def _excluded_by(
-    gen: Generation, plan: _Plan, request: SearchRequest, docnum: int
+    gen: Generation, plan: Plan, request: SearchRequest, docnum: int
 ) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     kept = [node for node, _ in plan.kept]
@@ -367,15 +339,13 @@ def _excluded_by(
             )
     if request.match == "any" and any(part.mask[docnum] for _, part in plan.kept):
         out = []  # one matching part is enough
-    if plan.tree is not None:
-        _, negatives = _split(plan.tree)
-        for node in negatives:
-            assert isinstance(node, Not)
-            inner = Evaluator(gen).evaluate(node.child, positive=False)
-            if inner is not None and inner.mask[docnum]:
-                out.append(
-                    {"kind": "exclusion", "clause": to_text(node), "why": "the query excludes it"}
-                )
+    for node in split(plan.tree)[1]:
+        assert isinstance(node, Not)
+        inner = Evaluator(gen).evaluate(node.child, positive=False)
+        if inner is not None and inner.mask[docnum]:
+            out.append(
+                {"kind": "exclusion", "clause": to_text(node), "why": "the query excludes it"}
+            )
     stored = gen.stored(docnum)
     has = {
         "tags": stored.get("tags", []),
@@ -399,10 +369,10 @@ def _excluded_by(
     return out
 
 
-def _missing_terms(gen: Generation, plan: _Plan, docnum: int) -> list[dict[str, Any]]:
+def _missing_terms(gen: Generation, plan: Plan, docnum: int) -> list[dict[str, Any]]:
     """Query terms (as indexed) that this article has in none of the fields searched."""
     missing: list[dict[str, Any]] = []
-    for node in _walk(plan.tree) if plan.tree is not None else []:
+    for node in walk(plan.tree):
         if isinstance(node, Ticker):
             column = gen.columns["tickers"].mask_for(node.symbols, gen.doc_count_all)
             if not column[docnum]:

@@ -32,11 +32,11 @@ the repaired text. What gets blanked:
 
 from __future__ import annotations
 
-import calendar
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from typing import Any
+
+from searchsvc.query.dateranges import DateSyntaxError, date_range
 
 FIELDS = ("title", "tag", "category", "author", "ticker")
 
@@ -85,7 +85,7 @@ class Ticker:
     """Documents whose extracted tickers include one of these canonical symbols.
 
     The parser never produces it: query expansion does, from `ticker:` terms and from
-    company names or symbols written as plain words (see matching.expand_companies).
+    company names or symbols written as plain words (see expansion.expand_companies).
     """
 
     symbols: tuple[str, ...]
@@ -108,7 +108,6 @@ MAX_DEPTH = 32  # parenthesis nesting; deeper is an error (strict) or plain text
 _DATE_FIELD = "published"
 _KEYWORDS = ("OR", "AND")
 _SYNTAX = '()"'  # characters that end a word
-_DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 
 
 class _Broken(QuerySyntaxError):
@@ -166,6 +165,34 @@ def to_text(node: Node) -> str:
             return to_text(visible[0])
         return " ".join(_operand_text(child) for child in visible)
     return " OR ".join(_operand_text(child) for child in node.children)
+
+
+def to_json(node: Node) -> dict[str, Any]:
+    """A tree as JSON: {"type": ...} with the node's fields and its children."""
+    if isinstance(node, Word):
+        return {"type": "word", "text": node.text, "field": node.field, "prefix": node.prefix}
+    if isinstance(node, Phrase):
+        return {"type": "phrase", "words": list(node.words), "field": node.field}
+    if isinstance(node, DateRange):
+        return {"type": "date_range", "from": node.start, "to": node.end}
+    if isinstance(node, Ticker):
+        return {"type": "ticker", "symbols": list(node.symbols), "written": node.label}
+    if isinstance(node, Not):
+        return {"type": "not", "child": to_json(node.child)}
+    if isinstance(node, And | Or):
+        kind = "and" if isinstance(node, And) else "or"
+        return {"type": kind, "children": [to_json(c) for c in node.children]}
+    return {"type": "match_all"}
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """Every node of a tree, each before its children, children left to right."""
+    yield node
+    if isinstance(node, Not):
+        yield from walk(node.child)
+    elif isinstance(node, And | Or):
+        for child in node.children:
+            yield from walk(child)
 
 
 def _field_prefix(field: str | None) -> str:
@@ -264,7 +291,7 @@ def _read_field(text: str, start: int, name: str, vpos: int) -> tuple[_Tok, int]
         end = _word_end(text, vpos)
         raw = text[vpos:end]
         if field == _DATE_FIELD:
-            node = _date_range(raw, vpos, repair) if raw else None
+            node = _dates(raw, vpos, repair) if raw else None
         else:
             node = _word(raw, field)
     if node is None:
@@ -272,38 +299,12 @@ def _read_field(text: str, start: int, name: str, vpos: int) -> tuple[_Tok, int]
     return _Tok("term", start, end, node), end
 
 
-def _date_range(raw: str, pos: int, repair: tuple[int, int]) -> DateRange:
-    """YYYY[-MM[-DD]], optionally as START..END with either end open."""
-    if ".." not in raw:
-        first, last = _date_bounds(raw, pos, repair)
-        return DateRange(first, last)
-    low, _, high = raw.partition("..")
-    if not low and not high:
-        raise _Broken("date range needs a start or an end", pos, repair)
-    start = _date_bounds(low, pos, repair)[0] if low else None
-    end = _date_bounds(high, pos + len(low) + 2, repair)[1] if high else None
-    if start is not None and end is not None and start > end:
-        raise _Broken(f"date range '{raw}' starts after it ends", pos, repair)
-    return DateRange(start, end)
-
-
-def _date_bounds(part: str, pos: int, repair: tuple[int, int]) -> tuple[str, str]:
-    """First and last day of a year, a month or a single day, as ISO strings."""
-    match = _DATE.fullmatch(part)
+def _dates(raw: str, pos: int, repair: tuple[int, int]) -> DateRange:
     try:
-        if match is None:
-            raise ValueError(part)
-        year, month, day = (int(g) if g else 0 for g in match.groups())
-        if day:
-            first = last = date(year, month, day)
-        elif month:
-            first = date(year, month, 1)
-            last = first.replace(day=calendar.monthrange(year, month)[1])
-        else:
-            first, last = date(year, 1, 1), date(year, 12, 31)
-    except ValueError:
-        raise _Broken(f"invalid date '{part}'", pos, repair) from None
-    return first.isoformat(), last.isoformat()
+        start, end = date_range(raw)
+    except DateSyntaxError as err:
+        raise _Broken(err.message, pos + err.offset, repair) from None
+    return DateRange(start, end)
 
 
 # --- parser --------------------------------------------------------------------------

@@ -5,8 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from searchsvc.query.matching import Limit
 from searchsvc.query.request import SearchRequest
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A limit that changed how a query was searched, for the reader (see API "limits")."""
+
+    code: str
+    message: str
+
+
+def short_list(words: list[str], at_most: int = 5) -> str:
+    """Words for a Limit's message: the first few, then how many more."""
+    shown = ", ".join(words[:at_most])
+    return shown + (f" and {len(words) - at_most} more" if len(words) > at_most else "")
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ from flask import Flask, current_app
 
 from searchsvc.entities.dictionary import CompanyDictionary, companies_for
 from searchsvc.errors import IndexNotFound
-from searchsvc.query.generation import Generation, IndexHandle
+from searchsvc.query.generation import Generation
+from searchsvc.query.handle import IndexHandle
 from searchsvc.query.request import SearchRequest
 from searchsvc.query.results import SearchResults
 from searchsvc.query.search import search

@@ -2,55 +2,37 @@
 
 Everything is NumPy over whole-index arrays: a node yields a boolean mask over document
 numbers and a float32 score array. Text scoring is BM25F as Whoosh defines it (BM25 per
-field, weighted by the field's boost, summed); phrases are checked against stored
-positions by Whoosh itself, only on the documents that contain all their words.
+field, weighted by the field's boost, summed); a ticker scores by its weight in the index
+(see indexing.schema.ticker_weight), saturating like a term's frequency. Phrases are
+checked against stored positions by Whoosh itself, only on the documents that contain all
+their words. Prefixes are expanded by expansion.Prefixes.
 """
 
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from searchsvc.entities import Company
 from searchsvc.indexing.analysis import prefix_form, query_terms
 from searchsvc.indexing.schema import QUERY_FIELDS, TEXT_FIELD_BOOSTS, TICKER_BOOST
+from searchsvc.query.expansion import Prefixes
 from searchsvc.query.generation import Generation
 from searchsvc.query.querylang import And, DateRange, MatchAll, Node, Not, Or, Phrase, Ticker, Word
+from searchsvc.query.results import Limit, short_list
 
+# BM25's term-frequency saturation and length normalisation
 K1 = 1.2
 B = 0.75
-# What one request may cost in prefix expansion (each cut is reported to the reader as a
-# Limit): the terms a prefix stands for in each field, the prefixes expanded per query,
-# and the shortest prefix expanded at all. Longer or later prefixes are searched as typed.
-MAX_PREFIX_TERMS = 64
-MAX_PREFIX_WORDS = 8
-MIN_PREFIX_LENGTH = 2
 # Phrases are matched by reading each term's positions in every article that has it (the
 # costliest read there is, about 3 us a posting): at most this many postings per query,
 # counted once per field and term; a phrase that would need more is searched as its
 # words, all of them but anywhere.
 MAX_PHRASE_POSTINGS = 60_000
-POSSESSIVE_END = re.compile(r"['’]s$")
-# text -> (start, end, company) spans of company names and symbols in it
-CompanyFinder = Callable[[str], list[tuple[int, int, Company]]]
-
-
-@dataclass(frozen=True)
-class Limit:
-    """A limit that changed how a query was searched, for the reader (see API "limits")."""
-
-    code: str
-    message: str
-
-
-def short_list(words: list[str], at_most: int = 5) -> str:
-    """Words for a message: the first few, then how many more."""
-    shown = ", ".join(words[:at_most])
-    return shown + (f" and {len(words) - at_most} more" if len(words) > at_most else "")
+# The order in which a response lists the limits of its query
+LIMIT_ORDER = ("prefix_too_short", "prefix_words", "phrase_postings", "prefix_terms")
 
 
 @dataclass
@@ -123,11 +105,7 @@ class Evaluator:
         self.highlight_terms: set[str] = set()
         self.highlight_symbols: set[str] = set()  # companies matched by ticker
         self.trace: Trace | None = None
-        # prefixes searched as typed (too short, or over MAX_PREFIX_WORDS), and cut ones
-        self.short_prefixes: list[str] = []
-        self.unexpanded: list[str] = []
-        self.cut_prefixes: list[str] = []
-        self.prefix_words = 0
+        self.prefixes = Prefixes(gen)  # which terms each prefix stands for, within limits
         self.phrase_reads: set[tuple[str, str]] = set()  # (field, term) positions read
         self.phrase_postings = 0  # what those reads cost, in postings
         self.unphrased: list[str] = []  # phrases searched as words (over the budget)
@@ -139,23 +117,7 @@ class Evaluator:
 
     def limits(self) -> list[Limit]:
         """The limits that changed what the evaluated nodes searched for."""
-        out = []
-        if self.short_prefixes:
-            out.append(
-                Limit(
-                    "prefix_too_short",
-                    f"a prefix needs at least {MIN_PREFIX_LENGTH} characters: "
-                    f"{short_list(self.short_prefixes)} searched as typed",
-                )
-            )
-        if self.unexpanded:
-            out.append(
-                Limit(
-                    "prefix_words",
-                    f"at most {MAX_PREFIX_WORDS} words ending in * are expanded per query: "
-                    f"{short_list(self.unexpanded)} searched as typed",
-                )
-            )
+        out = self.prefixes.limits()
         if self.unphrased:
             out.append(
                 Limit(
@@ -164,15 +126,7 @@ class Evaluator:
                     f"{short_list(self.unphrased)} searched as words",
                 )
             )
-        if self.cut_prefixes:
-            out.append(
-                Limit(
-                    "prefix_terms",
-                    f"{short_list(self.cut_prefixes)} start more than {MAX_PREFIX_TERMS} indexed "
-                    f"words in a field; the {MAX_PREFIX_TERMS} most frequent were searched",
-                )
-            )
-        return out
+        return sorted(out, key=lambda limit: LIMIT_ORDER.index(limit.code))
 
     def _traced(self) -> dict[int, np.ndarray] | None:
         return None if self.trace is None else {}
@@ -269,23 +223,17 @@ class Evaluator:
             prefix = prefix_form(node.text)
             if not prefix:
                 return None
-            written = f"{node.text}*"
-            too_short = len(prefix) < MIN_PREFIX_LENGTH
-            if too_short or self.prefix_words >= MAX_PREFIX_WORDS:
-                (self.short_prefixes if too_short else self.unexpanded).append(written)
+            expanded = self.prefixes.expand(node, prefix, fields)
+            if expanded is None:
                 return self._word(Word(node.text, node.field), positive)
-            self.prefix_words += 1
+            written = f"{node.text}*"
             parts: list[Matched | None] = []
-            for field_name, boost in fields.items():
-                expansion = self.gen.expand_prefix(field_name, prefix, MAX_PREFIX_TERMS)
-                if expansion.cut and written not in self.cut_prefixes:
-                    self.cut_prefixes.append(written)
-                # "edge*" must find "edge", indexed as its stem "edg"
-                terms = list(dict.fromkeys([*expansion.terms, *query_terms(node.text)]))
+            for field_name, terms in expanded.items():
                 if self.trace is not None and positive:
-                    self.trace.prefixes.append((f"{node.text}*", field_name, terms))
+                    self.trace.prefixes.append((written, field_name, terms))
+                one_field = {field_name: fields[field_name]}
                 for term in terms:
-                    parts.append(self._term_any_field(term, {field_name: boost}, f"{node.text}*"))
+                    parts.append(self._term_any_field(term, one_field, written))
                     if positive:
                         self.highlight_terms.add(term)
             return self.combine(parts, all_=False) or self.empty()
@@ -369,89 +317,3 @@ class Evaluator:
     def _dates(self, node: DateRange) -> Matched:
         mask = self.gen.published_between(node.start, node.end)
         return Matched(mask, np.zeros(self.size, np.float32), self._traced())
-
-
-def expand_companies(node: Node, find: CompanyFinder) -> Node:
-    """Rewrite a tree so a company named any way also matches its ticker.
-
-    Runs of unfielded plain words are searched for company names ("taiwan semiconductor",
-    "nvda", "9988.hk"); each run found becomes Or(the words as a phrase, Ticker(symbol)).
-    `ticker:` words are resolved to canonical symbols.
-    """
-    if isinstance(node, Word | Phrase) and node.field == "ticker":
-        text = node.text if isinstance(node, Word) else " ".join(node.words)
-        return Ticker(resolve_tickers(text, find), text)
-    if isinstance(node, Phrase) and node.field is None:
-        text = " ".join(node.words)
-        spans = find(text)
-        if len(spans) == 1 and spans[0][0] == 0 and spans[0][1] == len(text):
-            return Or((node, Ticker((spans[0][2].symbol,), text)))
-        return node
-    if isinstance(node, Word) and node.field is None and not node.prefix:
-        return _expand_run([node], find, whole_query=True)[0]
-    if isinstance(node, Not):
-        return Not(expand_companies(node.child, find))
-    if isinstance(node, Or):
-        return Or(tuple(expand_companies(c, find) for c in node.children))
-    if isinstance(node, And):
-        out: list[Node] = []
-        run: list[Word] = []
-        for child in node.children:
-            if isinstance(child, Word) and child.field is None and not child.prefix:
-                run.append(child)
-                continue
-            out.extend(_expand_run(run, find))
-            run = []
-            out.append(expand_companies(child, find))
-        out.extend(_expand_run(run, find))
-        return And(tuple(out))
-    return node
-
-
-def resolve_tickers(text: str, find: CompanyFinder) -> tuple[str, ...]:
-    """Canonical symbols for what a reader wrote after `ticker:` or in `?ticker=`:
-    a symbol, another listing or a company name ("nvda", "2330.TW", "Alibaba")."""
-    symbols = tuple(dict.fromkeys(c.symbol for _, _, c in find(text)))
-    return symbols or (text.strip().upper(),)
-
-
-def _names_the_company(written: str, company: Company, whole_query: bool) -> bool:
-    """Whether a name found in a query means the company.
-
-    A name that is also an ordinary word ("shell", "pool", "block", "apple") means the
-    company only when it is the whole query or written with a capital ("Shell results");
-    in "shell company" or "swimming pool" it is just a word."""
-    bare = POSSESSIVE_END.sub("", written).casefold()
-    if bare not in {a.casefold() for a in company.ambiguous}:
-        return True
-    return whole_query or written[:1].isupper()
-
-
-def _expand_run(words: list[Word], find: CompanyFinder, whole_query: bool = False) -> list[Node]:
-    """Replace the words of a run that name a company with Or(words, Ticker)."""
-    if not words:
-        return []
-    text = ""
-    starts: list[int] = []
-    for w in words:
-        starts.append(len(text))
-        text += w.text + " "
-    out: list[Node] = []
-    i = 0
-    for start, end, company in find(text.rstrip()):
-        first = next((k for k, s in enumerate(starts) if s >= start), len(words))
-        last = max((k for k, s in enumerate(starts) if s < end), default=-1)
-        if first > last or first < i:
-            continue
-        if not _names_the_company(text[start:end], company, whole_query):
-            continue
-        out.extend(words[i:first])
-        covered = words[first : last + 1]
-        # a multi-word name is a phrase: "taiwan semiconductor", not taiwan AND semiconductor
-        text_node: Node = (
-            covered[0] if len(covered) == 1 else Phrase(tuple(w.text for w in covered))
-        )
-        out.append(Or((text_node, Ticker((company.symbol,), text[start:end]))))
-        i = last + 1
-    out.extend(words[i:])
-    return out
