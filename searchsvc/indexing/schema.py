@@ -52,7 +52,7 @@ QUERY_FIELDS: dict[str, tuple[str, ...]] = {
     "author": ("author",),
 }
 # A ticker's weight in the index: an article about the company (role "primary") always
-# outranks one that mentions it in passing (see matching.Evaluator._ticker).
+# outranks one that mentions it in passing (see scoring.Evaluator._ticker).
 PRIMARY_TICKER_WEIGHT = 10
 MENTIONED_TICKER_WEIGHT_MAX = 2
 MAX_UNKNOWN_WEIGHT = 100
@@ -155,7 +155,7 @@ def to_document(
     ticker_terms = [t.symbol for t in tickers for _ in range(ticker_weight(t))]
     year = article.published_at[:4] if article.published_at else ""
     # bodies are not repeated here (a quarter of the indexing time): suggestions also
-    # draw on body terms that are words in their own right (see search._suggest)
+    # draw on body terms that are words in their own right (see spelling.suggest)
     spelling = "\n".join((article.title, article.excerpt, *article.tags, *article.keywords))
     fingerprint = Fingerprint(article.source_path, article.content_hash, article.slug)
     return {
