@@ -35,7 +35,7 @@ from searchsvc.indexing.replay import (
     describe_analyzer,
     explain_analysis,
 )
-from searchsvc.indexing.schema import build_schema, to_document
+from searchsvc.indexing.schema import to_document
 from searchsvc.ingest.articles import Article
 from searchsvc.query.generation import Generation
 from searchsvc.web.service import service
@@ -55,7 +55,6 @@ FIELD_STATS_NOTE = (
     "frequencies; tokens: total field length (scorable fields only); all three still "
     "count deleted documents until their segment is merged away"
 )
-_SCHEMA = build_schema()
 
 
 # --- GET|POST /admin/analyze -------------------------------------------------------------
@@ -187,11 +186,12 @@ def document_fields(gen: Generation, docnum: int, doc: dict[str, Any]) -> dict[s
     each checked against the index; plus what the check found."""
     segreader, local = _segment_of(gen, docnum)
     document = indexed_document(doc)
+    schema = gen.searcher.schema  # the analyzers that built these postings
     fields: dict[str, Any] = {}
     checked = 0
     mismatches: list[dict[str, Any]] = []
     for name in analyzable_fields():
-        field = _SCHEMA[name]
+        field = schema[name]
         value = document.get(name)
         postings = list(field.index(value)) if value is not None else []
         terms = {tb.decode("utf-8"): (freq, float(weight)) for tb, freq, weight, _ in postings}
@@ -266,6 +266,7 @@ def compute_field_stats(gen: Generation) -> FieldStats:
     One pass over each segment's term table; distinct terms are the union over segments."""
     reader = gen.searcher.reader()
     segments = [segreader for segreader, _ in reader.leaf_readers()]
+    schema = gen.searcher.schema
     out: FieldStats = {}
     for name in analyzable_fields():
         seen: set[bytes] = set()
@@ -277,7 +278,7 @@ def compute_field_stats(gen: Generation) -> FieldStats:
         out[name] = {
             "terms": len(seen),
             "postings": postings,
-            "tokens": int(reader.field_length(name)) if _SCHEMA[name].scorable else None,
+            "tokens": int(reader.field_length(name)) if schema[name].scorable else None,
         }
     return out
 
