@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -50,5 +49,4 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_page.bp)
     errors.init_app(app)
     http_guards.init_app(app)
-    logging.getLogger("searchsvc").setLevel(logging.INFO)
     return app
