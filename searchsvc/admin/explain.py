@@ -1,6 +1,6 @@
 """GET /admin/explain: what the engine did with a query, and why an article is (not) a hit.
 
-Under /admin, so the admin gate (searchsvc.admin.reindex) protects it like every admin URL."""
+Under /admin, so the admin gate (searchsvc.admin.auth) protects it like every admin URL."""
 
 from __future__ import annotations
 

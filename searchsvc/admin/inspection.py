@@ -6,7 +6,7 @@ document, and index-wide statistics.
 - `GET /admin/documents/<slug>`: stored fields, indexed terms per field, tickers, fingerprint;
 - `GET /admin/stats`: documents, terms per field, size on disk, generation, last report.
 
-All of them sit under /admin, so admin.py's app-level guard protects them (token, 401s,
+All of them sit under /admin, so the app-level gate (admin/auth.py) protects them (token, 401s,
 `Cache-Control: no-store`) without anything here.
 """
 
