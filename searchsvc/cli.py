@@ -18,6 +18,7 @@ import click
 
 from searchsvc.entities.dictionary import CompanyDataError
 from searchsvc.errors import SearchsvcError
+from searchsvc.query.request import MATCHES, MAX_PER_PAGE, SORTS
 from searchsvc.settings import load_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -57,7 +58,7 @@ def match_option(help: str) -> Callable[[F], F]:
     """--match all|any, as /api/search's match parameter."""
     return click.option(
         "--match",
-        type=click.Choice(["all", "any"]),
+        type=click.Choice(MATCHES),
         default="all",
         show_default=True,
         help=help,
@@ -196,7 +197,7 @@ def watch_command(
 @click.option("--to", "date_to", help="Published on or before YYYY-MM-DD.")
 @click.option(
     "--sort",
-    type=click.Choice(["relevance", "newest", "oldest"]),
+    type=click.Choice(SORTS),
     default="relevance",
     show_default=True,
     help="Order of the results.",
@@ -204,7 +205,11 @@ def watch_command(
 @match_option("Every word must match (all), or rank by any of them (any).")
 @click.option("--page", type=int, default=1, show_default=True, help="Page of results, from 1.")
 @click.option(
-    "--per-page", type=int, default=10, show_default=True, help="Results per page (1-50)."
+    "--per-page",
+    type=int,
+    default=10,
+    show_default=True,
+    help=f"Results per page (1-{MAX_PER_PAGE}).",
 )
 @click.option("--strict", is_flag=True, help="Reject query syntax that cannot be read.")
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON response.")

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Blueprint, current_app, request
 
 from searchsvc.errors import BadParameter
+from searchsvc.web.args import count_arg
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -505,24 +506,11 @@ def parse_window(raw: str) -> int:
     return seconds
 
 
-def _limit_arg() -> int:
-    raw = request.args.get("limit", "")
-    if raw == "":
-        return 20
-    try:
-        limit = int(raw)
-    except ValueError:
-        limit = 0
-    if not 1 <= limit <= MAX_LIMIT:
-        raise BadParameter(f"limit must be a whole number from 1 to {MAX_LIMIT}, not {raw[:40]!r}")
-    return limit
-
-
 @bp.get("/queries")
 def queries() -> dict[str, Any]:
     window = request.args.get("window", "") or "24h"
     seconds = parse_window(window)
-    limit = _limit_arg()
+    limit = count_arg(request.args, "limit", 20, MAX_LIMIT)
     since = time.time() - seconds
     querylog: QueryLog | None = current_app.extensions.get(EXTENSION)
     enabled = querylog is not None and querylog.enabled
