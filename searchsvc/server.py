@@ -225,6 +225,16 @@ def _worker_exited(server: Any, worker: Any) -> None:
     multiprocess.mark_process_dead(worker.pid)
 
 
+def worker_exit(server: Any, worker: Any) -> None:
+    """gunicorn's worker_exit hook, in the worker as it ends: its app's query log writes what
+    is still queued."""
+    from searchsvc.web.querylog import close_app
+
+    app = getattr(worker, "wsgi", None)  # absent when the app failed to load
+    if app is not None:
+        close_app(app)
+
+
 def ops_hooks() -> dict[str, Any]:
     """gunicorn options for metrics and rate limits shared by the workers (see
     searchsvc/ops/metrics.py and searchsvc/ops/ratelimit.py)."""
@@ -283,6 +293,7 @@ def run_gunicorn(host: str, port: int, workers: int, threads: int = THREADS) -> 
             # but a full rebuild of ~50,000 articles takes about 90 s on 2 cores.
             "timeout": 120,
             "graceful_timeout": 10,
+            "worker_exit": worker_exit,
             **ops,
         }
     ).run()

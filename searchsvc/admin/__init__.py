@@ -11,9 +11,8 @@ if TYPE_CHECKING:
 
 def init_app(app: Flask) -> None:
     """The token gate, then every /admin/ blueprint (all of them behind it)."""
-    from searchsvc.admin import auth, explain, inspection, page, reindex
-    from searchsvc.web import querylog
+    from searchsvc.admin import auth, explain, inspection, page, queries, reindex
 
     auth.init_app(app)
-    for blueprint in (reindex.bp, inspection.bp, querylog.bp, explain.bp, page.bp):
+    for blueprint in (reindex.bp, inspection.bp, queries.bp, explain.bp, page.bp):
         app.register_blueprint(blueprint)
