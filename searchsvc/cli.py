@@ -313,12 +313,11 @@ def serve_command(
             companies_file=settings["COMPANIES_FILE"],
         )
         click.echo(f"Indexed {report.documents} articles ({len(report.errors)} skipped)")
-    # Worker processes read settings from the environment, like any WSGI deployment.
-    os.environ["SEARCHSVC_CONTENT_DIR"] = str(settings["CONTENT_DIR"])
-    os.environ["SEARCHSVC_INDEX_DIR"] = str(settings["INDEX_DIR"])
     workers = workers or (2 * (os.cpu_count() or 1) + 1)
     click.echo(f"Serving on http://{host}:{port} with {workers} workers x {threads} threads")
-    run_gunicorn(host, port, workers, threads)
+    # the folders as resolved here, given to every worker's create_app (not the environment)
+    folders = {"CONTENT_DIR": settings["CONTENT_DIR"], "INDEX_DIR": settings["INDEX_DIR"]}
+    run_gunicorn(host, port, workers, threads, app_config=folders)
 
 
 @main.command("relevance")

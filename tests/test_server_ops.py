@@ -17,11 +17,12 @@ from searchsvc import create_app
 from searchsvc.server import (
     METRICS_DIR_ENV,
     RATE_LIMIT_FILE_ENV,
+    _Gunicorn,
     ops_hooks,
     prepare_run_dir,
     worker_exit,
 )
-from searchsvc.web.querylog import DB_NAME, log_of
+from searchsvc.web.querylog import DB_NAME, close_app, log_of
 from tests.conftest import SEEDS
 
 
@@ -77,3 +78,17 @@ def test_a_worker_that_exits_writes_its_query_log(seed_index: Path, tmp_path: Pa
     querylog.record({"q": "after exit"})
     assert querylog.flush() and querylog.written == 20
     worker_exit(None, SimpleNamespace())  # a worker whose app never loaded
+
+
+def test_each_worker_builds_its_app_from_the_settings_serve_gives(
+    seed_index: Path, tmp_path: Path
+) -> None:
+    before = dict(os.environ)
+    given = {"CONTENT_DIR": tmp_path / "content", "INDEX_DIR": seed_index}
+    app = _Gunicorn({"workers": 1}, given).load()  # what gunicorn calls in each worker
+    try:
+        assert app.config["CONTENT_DIR"] == tmp_path / "content"
+        assert app.config["INDEX_DIR"] == seed_index
+    finally:
+        close_app(app)
+    assert dict(os.environ) == before
