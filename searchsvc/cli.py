@@ -357,12 +357,14 @@ def relevance_command(
     JUDGMENTS is a TSV file of `query<TAB>slug<TAB>grade` lines (grade 0-3, `#` comments).
     With --baseline the run is compared with a saved one and exits 1 on a regression."""
     from searchsvc.entities.dictionary import companies_for
+    from searchsvc.quality import baseline as baselines
     from searchsvc.quality import relevance
+    from searchsvc.quality.report import relevance_lines
     from searchsvc.query.generation import IndexHandle
 
     settings = load_settings({"INDEX_DIR": index_dir})
     judged = relevance.read_judgments(judgments)
-    saved = relevance.load_baseline(baseline) if baseline else None
+    saved = baselines.load_baseline(baseline) if baseline else None
     handle = IndexHandle.open(settings["INDEX_DIR"])
     try:
         run = relevance.evaluate(
@@ -370,82 +372,20 @@ def relevance_command(
         )
     finally:
         handle.close()
-    comparison = relevance.compare(run, saved, threshold) if saved else None
+    comparison = baselines.compare(run, saved, threshold) if saved else None
     if as_json:
         data = run.to_json()
         if comparison is not None:
-            data["comparison"] = relevance.comparison_to_json(comparison)
+            data["comparison"] = baselines.comparison_to_json(comparison)
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
     else:
-        echo_relevance(run, comparison)
+        for line in relevance_lines(run, comparison):
+            click.echo(line)
     if save_baseline:
-        relevance.save_baseline(run, save_baseline)
+        baselines.save_baseline(run, save_baseline)
         click.echo(f"Saved the baseline to {save_baseline} ({len(run.queries)} queries)", err=True)
     if comparison is not None:
         comparison.check()
-
-
-def echo_relevance(run: Any, comparison: Any) -> None:
-    """The per-query table, the overall line and notes (and changes from a baseline)."""
-    from searchsvc.quality.relevance import QueryChange, labels
-
-    names = labels(run.k)
-    width = max([24, *(len(q.query) for q in run.queries)])
-    width = min(width, 40)
-    changes = {c.query: c for c in comparison.changes} if comparison else {}
-    header = f"{'query':<{width}}"
-    for name in names.values():
-        header += f"  {name:>9}" + (f"  {'Δ':>6}" if comparison else "")
-    click.echo(header + "  found")
-
-    def cells(metrics: Any, change: Any) -> str:
-        text = ""
-        for name in names:
-            value = "-" if metrics is None else f"{getattr(metrics, name):.3f}"
-            text += f"  {value:>9}"
-            if comparison:
-                delta = change.delta(name) if change is not None else None
-                shown = "new" if change is None else "" if delta is None else f"{delta:+.3f}"
-                text += f"  {shown:>6}"
-        return text
-
-    for q in run.queries:
-        name = q.query if len(q.query) <= width else q.query[: width - 1] + "…"
-        change = changes.get(q.query)
-        line = f"{name:<{width}}{cells(q.metrics, change)}  {q.found}/{q.relevant}"
-        if change is not None and change.regressed:
-            line += "  REGRESSED"
-        elif change is not None and change.improved:
-            line += "  improved"
-        click.echo(line)
-    label = f"overall ({run.scored} queries)"
-    overall_change = None
-    if comparison:
-        overall_change = QueryChange(
-            "overall", comparison.overall_before, run.overall, comparison.threshold
-        )
-    click.echo(f"{label:<{width}}{cells(run.overall, overall_change)}")
-    for q in run.queries:
-        hint = f"; did you mean {q.suggestion!r}?" if q.suggestion else ""
-        if q.total == 0:
-            click.echo(f"  {q.query!r}: no results{hint}")
-        elif q.dropped:
-            click.echo(f"  {q.query!r}: relaxed, without {', '.join(q.dropped)}{hint}")
-        if q.metrics is None:
-            click.echo(f"  {q.query!r}: not scored (no judgment of grade 1 or more)")
-        if q.unknown_slugs:
-            click.echo(f"  {q.query!r}: judged but not in the index: {', '.join(q.unknown_slugs)}")
-    if comparison:
-        click.echo(
-            f"Compared with the baseline: {len(comparison.regressions)} regressed, "
-            f"{len(comparison.improvements)} improved by more than {comparison.threshold:g}"
-        )
-        if comparison.new:
-            click.echo(f"  not in the baseline yet: {', '.join(map(repr, comparison.new))}")
-        if comparison.missing:
-            click.echo(
-                f"  in the baseline, no longer judged: {', '.join(map(repr, comparison.missing))}"
-            )
 
 
 if __name__ == "__main__":  # python -m searchsvc.cli
