@@ -14,5 +14,7 @@ def init_app(app: Flask) -> None:
     from searchsvc.admin import auth, explain, inspection, page, queries, reindex
 
     auth.init_app(app)
-    for blueprint in (reindex.bp, inspection.bp, queries.bp, explain.bp, page.bp):
+    app.register_blueprint(reindex.bp)
+    inspection.init_app(app)
+    for blueprint in (queries.bp, explain.bp, page.bp):
         app.register_blueprint(blueprint)
