@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -16,19 +15,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # Imported here so that library users (indexer, CLI) do not pay for Flask.
     from flask import Flask
 
-    from searchsvc.admin import explain as admin_explain
-    from searchsvc.admin import inspection as admin_inspect
-    from searchsvc.admin import page as admin_page
-    from searchsvc.admin import reindex as admin
-    from searchsvc.ops.accesslog import init_app as init_access_log
-    from searchsvc.ops.metrics import init_app as init_metrics
-    from searchsvc.ops.ratelimit import init_app as init_rate_limits
+    from searchsvc import admin, web
+    from searchsvc.ops import accesslog, metrics, ratelimit
     from searchsvc.settings import SETTINGS, load_settings
-    from searchsvc.web import api, errors, querylog
-    from searchsvc.web import guards as http_guards
+    from searchsvc.web import querylog
     from searchsvc.web.service import SearchService
 
-    # no app-wide /static/: searchsvc/admin/static/ belongs to the admin page (admin_page.py)
+    # no app-wide /static/: searchsvc/admin/static/ belongs to the admin page (admin/page.py)
     app = Flask(__name__, static_folder=None)
     app.config.update(load_settings(test_config))
     # every other key as given, Flask's own too (TESTING, SECRET_KEY, ...); settings were
@@ -38,17 +31,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     SearchService.init_app(app)
     querylog.init_app(app)
-    # before the blueprints: a locked-out address is refused before any token check
-    init_rate_limits(app)
-    init_metrics(app)
-    init_access_log(app)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(admin.bp)
-    app.register_blueprint(admin_inspect.bp)
-    app.register_blueprint(querylog.bp)
-    app.register_blueprint(admin_explain.bp)
-    app.register_blueprint(admin_page.bp)
-    errors.init_app(app)
-    http_guards.init_app(app)
-    logging.getLogger("searchsvc").setLevel(logging.INFO)
+    # Hooks run in the order they are registered. Rate limits first: a locked-out address
+    # is refused before any token check. Then the admin gate, before web's body limits:
+    # an anonymous /admin/ caller learns nothing but 401, whatever it sent.
+    ratelimit.init_app(app)
+    metrics.init_app(app)
+    accesslog.init_app(app)
+    admin.init_app(app)
+    web.init_app(app)
     return app

@@ -18,6 +18,7 @@ import click
 
 from searchsvc.entities.dictionary import CompanyDataError
 from searchsvc.errors import SearchsvcError
+from searchsvc.query.request import MATCHES, MAX_PER_PAGE, SORTS
 from searchsvc.settings import load_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -57,7 +58,7 @@ def match_option(help: str) -> Callable[[F], F]:
     """--match all|any, as /api/search's match parameter."""
     return click.option(
         "--match",
-        type=click.Choice(["all", "any"]),
+        type=click.Choice(MATCHES),
         default="all",
         show_default=True,
         help=help,
@@ -196,7 +197,7 @@ def watch_command(
 @click.option("--to", "date_to", help="Published on or before YYYY-MM-DD.")
 @click.option(
     "--sort",
-    type=click.Choice(["relevance", "newest", "oldest"]),
+    type=click.Choice(SORTS),
     default="relevance",
     show_default=True,
     help="Order of the results.",
@@ -204,7 +205,11 @@ def watch_command(
 @match_option("Every word must match (all), or rank by any of them (any).")
 @click.option("--page", type=int, default=1, show_default=True, help="Page of results, from 1.")
 @click.option(
-    "--per-page", type=int, default=10, show_default=True, help="Results per page (1-50)."
+    "--per-page",
+    type=int,
+    default=10,
+    show_default=True,
+    help=f"Results per page (1-{MAX_PER_PAGE}).",
 )
 @click.option("--strict", is_flag=True, help="Reject query syntax that cannot be read.")
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON response.")
@@ -308,12 +313,11 @@ def serve_command(
             companies_file=settings["COMPANIES_FILE"],
         )
         click.echo(f"Indexed {report.documents} articles ({len(report.errors)} skipped)")
-    # Worker processes read settings from the environment, like any WSGI deployment.
-    os.environ["SEARCHSVC_CONTENT_DIR"] = str(settings["CONTENT_DIR"])
-    os.environ["SEARCHSVC_INDEX_DIR"] = str(settings["INDEX_DIR"])
     workers = workers or (2 * (os.cpu_count() or 1) + 1)
     click.echo(f"Serving on http://{host}:{port} with {workers} workers x {threads} threads")
-    run_gunicorn(host, port, workers, threads)
+    # the folders as resolved here, given to every worker's create_app (not the environment)
+    folders = {"CONTENT_DIR": settings["CONTENT_DIR"], "INDEX_DIR": settings["INDEX_DIR"]}
+    run_gunicorn(host, port, workers, threads, app_config=folders)
 
 
 @main.command("relevance")
@@ -353,12 +357,14 @@ def relevance_command(
     JUDGMENTS is a TSV file of `query<TAB>slug<TAB>grade` lines (grade 0-3, `#` comments).
     With --baseline the run is compared with a saved one and exits 1 on a regression."""
     from searchsvc.entities.dictionary import companies_for
+    from searchsvc.quality import baseline as baselines
     from searchsvc.quality import relevance
+    from searchsvc.quality.report import relevance_lines
     from searchsvc.query.handle import IndexHandle
 
     settings = load_settings({"INDEX_DIR": index_dir})
     judged = relevance.read_judgments(judgments)
-    saved = relevance.load_baseline(baseline) if baseline else None
+    saved = baselines.load_baseline(baseline) if baseline else None
     handle = IndexHandle.open(settings["INDEX_DIR"])
     try:
         run = relevance.evaluate(
@@ -366,82 +372,20 @@ def relevance_command(
         )
     finally:
         handle.close()
-    comparison = relevance.compare(run, saved, threshold) if saved else None
+    comparison = baselines.compare(run, saved, threshold) if saved else None
     if as_json:
         data = run.to_json()
         if comparison is not None:
-            data["comparison"] = relevance.comparison_to_json(comparison)
+            data["comparison"] = baselines.comparison_to_json(comparison)
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
     else:
-        echo_relevance(run, comparison)
+        for line in relevance_lines(run, comparison):
+            click.echo(line)
     if save_baseline:
-        relevance.save_baseline(run, save_baseline)
+        baselines.save_baseline(run, save_baseline)
         click.echo(f"Saved the baseline to {save_baseline} ({len(run.queries)} queries)", err=True)
     if comparison is not None:
         comparison.check()
-
-
-def echo_relevance(run: Any, comparison: Any) -> None:
-    """The per-query table, the overall line and notes (and changes from a baseline)."""
-    from searchsvc.quality.relevance import QueryChange, labels
-
-    names = labels(run.k)
-    width = max([24, *(len(q.query) for q in run.queries)])
-    width = min(width, 40)
-    changes = {c.query: c for c in comparison.changes} if comparison else {}
-    header = f"{'query':<{width}}"
-    for name in names.values():
-        header += f"  {name:>9}" + (f"  {'Δ':>6}" if comparison else "")
-    click.echo(header + "  found")
-
-    def cells(metrics: Any, change: Any) -> str:
-        text = ""
-        for name in names:
-            value = "-" if metrics is None else f"{getattr(metrics, name):.3f}"
-            text += f"  {value:>9}"
-            if comparison:
-                delta = change.delta(name) if change is not None else None
-                shown = "new" if change is None else "" if delta is None else f"{delta:+.3f}"
-                text += f"  {shown:>6}"
-        return text
-
-    for q in run.queries:
-        name = q.query if len(q.query) <= width else q.query[: width - 1] + "…"
-        change = changes.get(q.query)
-        line = f"{name:<{width}}{cells(q.metrics, change)}  {q.found}/{q.relevant}"
-        if change is not None and change.regressed:
-            line += "  REGRESSED"
-        elif change is not None and change.improved:
-            line += "  improved"
-        click.echo(line)
-    label = f"overall ({run.scored} queries)"
-    overall_change = None
-    if comparison:
-        overall_change = QueryChange(
-            "overall", comparison.overall_before, run.overall, comparison.threshold
-        )
-    click.echo(f"{label:<{width}}{cells(run.overall, overall_change)}")
-    for q in run.queries:
-        hint = f"; did you mean {q.suggestion!r}?" if q.suggestion else ""
-        if q.total == 0:
-            click.echo(f"  {q.query!r}: no results{hint}")
-        elif q.dropped:
-            click.echo(f"  {q.query!r}: relaxed, without {', '.join(q.dropped)}{hint}")
-        if q.metrics is None:
-            click.echo(f"  {q.query!r}: not scored (no judgment of grade 1 or more)")
-        if q.unknown_slugs:
-            click.echo(f"  {q.query!r}: judged but not in the index: {', '.join(q.unknown_slugs)}")
-    if comparison:
-        click.echo(
-            f"Compared with the baseline: {len(comparison.regressions)} regressed, "
-            f"{len(comparison.improvements)} improved by more than {comparison.threshold:g}"
-        )
-        if comparison.new:
-            click.echo(f"  not in the baseline yet: {', '.join(map(repr, comparison.new))}")
-        if comparison.missing:
-            click.echo(
-                f"  in the baseline, no longer judged: {', '.join(map(repr, comparison.missing))}"
-            )
 
 
 if __name__ == "__main__":  # python -m searchsvc.cli

@@ -225,6 +225,16 @@ def _worker_exited(server: Any, worker: Any) -> None:
     multiprocess.mark_process_dead(worker.pid)
 
 
+def worker_exit(server: Any, worker: Any) -> None:
+    """gunicorn's worker_exit hook, in the worker as it ends: its app's query log writes what
+    is still queued."""
+    from searchsvc.web.querylog import close_app
+
+    app = getattr(worker, "wsgi", None)  # absent when the app failed to load
+    if app is not None:
+        close_app(app)
+
+
 def ops_hooks() -> dict[str, Any]:
     """gunicorn options for metrics and rate limits shared by the workers (see
     searchsvc/ops/metrics.py and searchsvc/ops/ratelimit.py)."""
@@ -237,8 +247,12 @@ def ops_hooks() -> dict[str, Any]:
 
 
 class _Gunicorn(BaseApplication):
-    def __init__(self, options: dict[str, Any]) -> None:
+    """gunicorn without a config file: ``options`` are its settings, ``app_config`` what each
+    worker's create_app is given (the serve command's settings)."""
+
+    def __init__(self, options: dict[str, Any], app_config: dict[str, Any] | None = None) -> None:
         self.options = options
+        self.app_config = dict(app_config or {})
         super().__init__()
 
     def load_config(self) -> None:
@@ -253,15 +267,22 @@ class _Gunicorn(BaseApplication):
         from searchsvc import create_app
         from searchsvc.web.service import SearchService
 
-        app = create_app()
+        app = create_app(self.app_config)
         service: SearchService = app.extensions["searchsvc"]
         # in each worker, before it takes requests; admin on means it may reindex
         service.warm_up(indexing=bool(app.config.get("ADMIN_TOKEN")))
         return app
 
 
-def run_gunicorn(host: str, port: int, workers: int, threads: int = THREADS) -> None:
-    """Serve until interrupted; each worker opens the index itself.
+def run_gunicorn(
+    host: str,
+    port: int,
+    workers: int,
+    threads: int = THREADS,
+    app_config: dict[str, Any] | None = None,
+) -> None:
+    """Serve until interrupted; each worker builds its app from ``app_config`` (settings
+    not in it come from the environment, as create_app reads them) and opens the index.
 
     Threaded workers: a connection that is idle, or slow to send its request, waits in the
     worker's poller and holds no thread (sync workers each held one, so two idle clients
@@ -283,6 +304,8 @@ def run_gunicorn(host: str, port: int, workers: int, threads: int = THREADS) -> 
             # but a full rebuild of ~50,000 articles takes about 90 s on 2 cores.
             "timeout": 120,
             "graceful_timeout": 10,
+            "worker_exit": worker_exit,
             **ops,
-        }
+        },
+        app_config,
     ).run()

@@ -33,7 +33,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from searchsvc import create_app
-from searchsvc.admin.reindex import PUBLIC_PATHS
+from searchsvc.admin.auth import PUBLIC_PATHS
 from tests.conftest import ROOT, SEEDS
 from tests.test_e2e import OPENER, fetch, running_server
 

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 import pytest
@@ -318,3 +319,21 @@ def test_a_bad_companies_file_is_a_message_not_a_traceback(
     assert "Error: bad companies file (SEARCHSVC_COMPANIES_FILE):" in result.output
     assert "entry 0: 'symbol' is required" in result.output
     assert "Traceback" not in result.output and result.exception is not None
+
+
+def test_serve_gives_the_server_its_settings_and_leaves_the_environment_alone(
+    monkeypatch: pytest.MonkeyPatch, seed_index: Path
+) -> None:
+    import searchsvc.server
+
+    calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+    monkeypatch.setattr(
+        searchsvc.server, "run_gunicorn", lambda *args, **kwargs: calls.append((args, kwargs))
+    )
+    before = dict(os.environ)
+    result = run("serve", "--content", SEEDS, "--index", seed_index, "--workers", "3")
+    assert result.exit_code == 0, result.output
+    assert dict(os.environ) == before
+    [(args, kwargs)] = calls
+    assert args == ("127.0.0.1", 8000, 3, 2)
+    assert kwargs == {"app_config": {"CONTENT_DIR": SEEDS, "INDEX_DIR": seed_index}}

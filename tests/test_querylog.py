@@ -10,6 +10,8 @@ import json
 import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -21,6 +23,7 @@ import pytest
 from flask import Flask
 
 from searchsvc import create_app
+from searchsvc.admin import queries
 from searchsvc.settings import load_settings
 from searchsvc.web import querylog
 from searchsvc.web.querylog import DB_NAME, EXTENSION, QueryLog
@@ -344,6 +347,58 @@ def test_a_new_process_gets_its_own_queue_and_writer(
     assert [r["q"] for r in rows(tmp_path / DB_NAME)] == ["parent", "child"]
 
 
+# --- owned by the app ------------------------------------------------------------------
+
+REGISTRATIONS = """
+import atexit, os
+import flask, queue, sqlite3, threading  # what the module needs; their own hooks are not its
+calls = []
+atexit.register = lambda *args, **kwargs: calls.append("atexit")
+os.register_at_fork = lambda **kwargs: calls.append("register_at_fork")
+import searchsvc.web.querylog
+print(calls)
+"""
+
+
+def test_importing_the_module_registers_no_process_hooks() -> None:
+    """The logs belong to their apps: no registry, atexit or fork hook at import time."""
+    found = subprocess.run(
+        [sys.executable, "-c", REGISTRATIONS], capture_output=True, text=True, timeout=60
+    )
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.strip() == "[]"
+
+
+def test_two_apps_keep_separate_logs_and_close_alone(
+    make_app: Callable[..., Flask], seed_index: Path, index_dir: Path, tmp_path: Path
+) -> None:
+    other_dir = tmp_path / "other-index"
+    shutil.copytree(seed_index, other_dir, ignore=shutil.ignore_patterns(f"{DB_NAME}*"))
+    first, second = make_app(), make_app(INDEX_DIR=other_dir)
+    assert log_of(first) is not log_of(second)
+    assert first.test_client().get("/api/search?q=nvidia").status_code == 200
+    assert second.test_client().get("/api/search?q=tsmc").status_code == 200
+    assert log_of(first).flush() and log_of(second).flush()
+    assert [r["q"] for r in rows(index_dir / DB_NAME)] == ["nvidia"]
+    assert [r["q"] for r in rows(other_dir / DB_NAME)] == ["tsmc"]
+
+    assert querylog.close_app(first)  # as a process's end does: the other app is not touched
+    assert first.test_client().get("/api/search?q=after").status_code == 200
+    assert second.test_client().get("/api/search?q=still").status_code == 200
+    assert log_of(first).flush() and log_of(second).flush()
+    assert [r["q"] for r in rows(index_dir / DB_NAME)] == ["nvidia"]
+    assert [r["q"] for r in rows(other_dir / DB_NAME)] == ["tsmc", "still"]
+
+
+def test_close_app_writes_what_is_queued(make_app: Callable[..., Flask], index_dir: Path) -> None:
+    app = make_app()
+    for i in range(50):
+        log_of(app).record(entry(f"q{i}"))
+    assert querylog.close_app(app)
+    assert len(rows(index_dir / DB_NAME)) == 50
+    assert querylog.close_app(Flask("no-query-log"))  # an app without a log: nothing to do
+
+
 # --- bounded size -----------------------------------------------------------------------
 
 
@@ -615,15 +670,15 @@ def searches(new_log: Callable[..., QueryLog], tmp_path: Path) -> Iterator[sqlit
 
 def test_top_groups_normalized_queries_most_frequent_first(searches: sqlite3.Connection) -> None:
     since = time.time() - 3600
-    top = querylog.top(searches, since, 10)
+    top = queries.top(searches, since, 10)
     assert [(r["query"], r["count"], r["avg_total"], r["zero_results"]) for r in top] == [
         ("nvidia earnings", 3, 10.0, 0),
         ("tsmc", 3, 2.0, 2),  # ties broken by the latest search: nvidia's was 5 min ago
         ("alibaba", 1, 3.0, 0),
         ("qqq zero", 1, 0.0, 1),
     ]
-    assert [r["query"] for r in querylog.top(searches, since, 2)] == ["nvidia earnings", "tsmc"]
-    assert [r["query"] for r in querylog.top(searches, time.time() - 12 * 60, 10)] == [
+    assert [r["query"] for r in queries.top(searches, since, 2)] == ["nvidia earnings", "tsmc"]
+    assert [r["query"] for r in queries.top(searches, time.time() - 12 * 60, 10)] == [
         "alibaba",
         "nvidia earnings",
         "tsmc",
@@ -632,15 +687,15 @@ def test_top_groups_normalized_queries_most_frequent_first(searches: sqlite3.Con
 
 def test_zero_results_groups_queries_that_found_nothing(searches: sqlite3.Connection) -> None:
     since = time.time() - 3600
-    assert [(r["query"], r["count"]) for r in querylog.zero_results(searches, since, 10)] == [
+    assert [(r["query"], r["count"]) for r in queries.zero_results(searches, since, 10)] == [
         ("tsmc", 2),
         ("qqq zero", 1),
     ]
-    assert querylog.zero_results(searches, time.time() - 60, 10) == []
+    assert queries.zero_results(searches, time.time() - 60, 10) == []
 
 
 def test_slow_lists_the_slowest_single_searches(searches: sqlite3.Connection) -> None:
-    slow = querylog.slow(searches, time.time() - 3600, 3)
+    slow = queries.slow(searches, time.time() - 3600, 3)
     assert [(r["q"], r["took_ms"]) for r in slow] == [
         ("qqq zero", 250.0),
         ("TSMC", 9.0),
@@ -650,13 +705,13 @@ def test_slow_lists_the_slowest_single_searches(searches: sqlite3.Connection) ->
 
 
 def test_recent_lists_the_latest_searches(searches: sqlite3.Connection) -> None:
-    assert [r["q"] for r in querylog.recent(searches, 3)] == [
+    assert [r["q"] for r in queries.recent(searches, 3)] == [
         "alibaba",
         "nvidia earnings ",
         "tsmc",
     ]
-    assert querylog.count(searches) == len(SEARCHES)
-    assert querylog.count(searches, time.time() - 12 * 60) == 3
+    assert queries.count(searches) == len(SEARCHES)
+    assert queries.count(searches, time.time() - 12 * 60) == 3
 
 
 def test_admin_queries_end_to_end(app: Flask) -> None:

@@ -13,20 +13,23 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from searchsvc.cli import main
-from searchsvc.quality.relevance import (
+from searchsvc.quality.baseline import (
     DEFAULT_THRESHOLD,
     BadBaseline,
-    BadJudgments,
     Baseline,
+    Regressed,
+    compare,
+    load_baseline,
+    save_baseline,
+)
+from searchsvc.quality.relevance import (
+    BadJudgments,
     Judgments,
     Metrics,
     QueryResult,
-    Regressed,
     RelevanceRun,
-    compare,
     dcg,
     evaluate,
-    load_baseline,
     mean_metrics,
     ndcg_at_k,
     parse_judgments,
@@ -34,7 +37,6 @@ from searchsvc.quality.relevance import (
     read_judgments,
     recall_at_k,
     reciprocal_rank,
-    save_baseline,
 )
 from searchsvc.query.handle import IndexHandle
 from tests.conftest import ROOT, SEEDS

@@ -4,12 +4,26 @@ are added up in, the rate-limit file they share, and their removal at exit."""
 from __future__ import annotations
 
 import os
+import shutil
+import sqlite3
 import tempfile
+from contextlib import closing
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from searchsvc.server import METRICS_DIR_ENV, RATE_LIMIT_FILE_ENV, ops_hooks, prepare_run_dir
+from searchsvc import create_app
+from searchsvc.server import (
+    METRICS_DIR_ENV,
+    RATE_LIMIT_FILE_ENV,
+    _Gunicorn,
+    ops_hooks,
+    prepare_run_dir,
+    worker_exit,
+)
+from searchsvc.web.querylog import DB_NAME, close_app, log_of
+from tests.conftest import SEEDS
 
 
 @pytest.fixture(autouse=True)
@@ -48,3 +62,33 @@ def test_the_run_folder_is_removed_at_exit() -> None:
     assert callable(hooks["child_exit"])
     hooks["on_exit"](None)
     assert not run_dir.exists()
+
+
+def test_a_worker_that_exits_writes_its_query_log(seed_index: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    shutil.copytree(seed_index, index_dir, ignore=shutil.ignore_patterns(f"{DB_NAME}*"))
+    app = create_app({"INDEX_DIR": index_dir, "CONTENT_DIR": SEEDS, "TESTING": True})
+    querylog = log_of(app)
+    assert querylog is not None
+    for i in range(20):
+        querylog.record({"q": f"q{i}", "ts": 1.0})
+    worker_exit(None, SimpleNamespace(wsgi=app))  # as gunicorn calls it in the worker
+    with closing(sqlite3.connect(index_dir / DB_NAME)) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM queries").fetchone() == (20,)
+    querylog.record({"q": "after exit"})
+    assert querylog.flush() and querylog.written == 20
+    worker_exit(None, SimpleNamespace())  # a worker whose app never loaded
+
+
+def test_each_worker_builds_its_app_from_the_settings_serve_gives(
+    seed_index: Path, tmp_path: Path
+) -> None:
+    before = dict(os.environ)
+    given = {"CONTENT_DIR": tmp_path / "content", "INDEX_DIR": seed_index}
+    app = _Gunicorn({"workers": 1}, given).load()  # what gunicorn calls in each worker
+    try:
+        assert app.config["CONTENT_DIR"] == tmp_path / "content"
+        assert app.config["INDEX_DIR"] == seed_index
+    finally:
+        close_app(app)
+    assert dict(os.environ) == before

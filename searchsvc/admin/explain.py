@@ -1,6 +1,6 @@
 """GET /admin/explain: what the engine did with a query, and why an article is (not) a hit.
 
-Under /admin, so the admin gate (searchsvc.admin.reindex) protects it like every admin URL."""
+Under /admin, so the admin gate (searchsvc.admin.auth) protects it like every admin URL."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import Any
 
 from flask import Blueprint, request
 
-from searchsvc.errors import BadParameter
 from searchsvc.query.explain import EXPLAIN_HITS, explain
 from searchsvc.web.api import search_request_from_args
+from searchsvc.web.args import int_arg
 from searchsvc.web.service import service
 
 bp = Blueprint("admin_explain", __name__, url_prefix="/admin")
@@ -20,13 +20,7 @@ MAX_EXPLAIN_HITS = 50
 @bp.get("/explain")
 def explain_view() -> dict[str, Any]:
     """`q` and every /api/search parameter, plus `slug` (why not) and `hits` (how many)."""
-    raw = request.args.get("hits", "")
-    try:
-        hits = int(raw) if raw else EXPLAIN_HITS
-    except ValueError:
-        raise BadParameter(f"hits must be a whole number, not {raw!r}") from None
-    if not 0 <= hits <= MAX_EXPLAIN_HITS:
-        raise BadParameter(f"hits must be between 0 and {MAX_EXPLAIN_HITS}")
+    hits = int_arg(request.args, "hits", EXPLAIN_HITS, between=(0, MAX_EXPLAIN_HITS))
     slug = request.args.get("slug") or None
     svc = service()
     return explain(svc.handle, search_request_from_args(), svc.companies, slug=slug, hits=hits)

@@ -6,7 +6,7 @@ document, and index-wide statistics.
 - `GET /admin/documents/<slug>`: stored fields, indexed terms per field, tickers, fingerprint;
 - `GET /admin/stats`: documents, terms per field, size on disk, generation, last report.
 
-All of them sit under /admin, so admin.py's app-level guard protects them (token, 401s,
+All of them sit under /admin, so the app-level gate (admin/auth.py) protects them (token, 401s,
 `Cache-Control: no-store`) without anything here.
 """
 
@@ -21,7 +21,7 @@ import weakref
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, request
+from flask import Blueprint, Flask, current_app, request
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from searchsvc.entities import TickerMention
@@ -35,12 +35,13 @@ from searchsvc.indexing.replay import (
     describe_analyzer,
     explain_analysis,
 )
-from searchsvc.indexing.schema import build_schema, to_document
+from searchsvc.indexing.schema import to_document
 from searchsvc.ingest.articles import Article
 from searchsvc.query.generation import Generation
 from searchsvc.web.service import service
 
 bp = Blueprint("admin_inspect", __name__, url_prefix="/admin")
+EXTENSION = "searchsvc_field_stats"
 
 MAX_TEXT_BYTES = 100 * 1024  # /admin/analyze: text longer than this (UTF-8) is refused
 ANALYZE_KEYS = ("field", "text")
@@ -55,7 +56,6 @@ FIELD_STATS_NOTE = (
     "frequencies; tokens: total field length (scorable fields only); all three still "
     "count deleted documents until their segment is merged away"
 )
-_SCHEMA = build_schema()
 
 
 # --- GET|POST /admin/analyze -------------------------------------------------------------
@@ -187,11 +187,12 @@ def document_fields(gen: Generation, docnum: int, doc: dict[str, Any]) -> dict[s
     each checked against the index; plus what the check found."""
     segreader, local = _segment_of(gen, docnum)
     document = indexed_document(doc)
+    schema = gen.searcher.schema  # the analyzers that built these postings
     fields: dict[str, Any] = {}
     checked = 0
     mismatches: list[dict[str, Any]] = []
     for name in analyzable_fields():
-        field = _SCHEMA[name]
+        field = schema[name]
         value = document.get(name)
         postings = list(field.index(value)) if value is not None else []
         terms = {tb.decode("utf-8"): (freq, float(weight)) for tb, freq, weight, _ in postings}
@@ -253,11 +254,6 @@ def document(slug: str) -> dict[str, Any]:
 # --- GET /admin/stats --------------------------------------------------------------------
 
 FieldStats = dict[str, dict[str, int | None]]
-# per generation: (stats, milliseconds they took); dropped with the generation
-_field_stats: weakref.WeakKeyDictionary[Generation, tuple[FieldStats, float]] = (
-    weakref.WeakKeyDictionary()
-)
-_field_stats_lock = threading.Lock()
 
 
 def compute_field_stats(gen: Generation) -> FieldStats:
@@ -266,6 +262,7 @@ def compute_field_stats(gen: Generation) -> FieldStats:
     One pass over each segment's term table; distinct terms are the union over segments."""
     reader = gen.searcher.reader()
     segments = [segreader for segreader, _ in reader.leaf_readers()]
+    schema = gen.searcher.schema
     out: FieldStats = {}
     for name in analyzable_fields():
         seen: set[bytes] = set()
@@ -277,23 +274,32 @@ def compute_field_stats(gen: Generation) -> FieldStats:
         out[name] = {
             "terms": len(seen),
             "postings": postings,
-            "tokens": int(reader.field_length(name)) if _SCHEMA[name].scorable else None,
+            "tokens": int(reader.field_length(name)) if schema[name].scorable else None,
         }
     return out
 
 
-def field_stats(gen: Generation) -> tuple[FieldStats, float, bool]:
-    """compute_field_stats, once per generation: (stats, milliseconds the computation
-    took, whether this call found them cached)."""
-    with _field_stats_lock:  # one computation at a time; a second request waits for it
-        cached = _field_stats.get(gen)
-        if cached is not None:
-            return cached[0], cached[1], True
-        started = time.perf_counter()
-        stats = compute_field_stats(gen)
-        elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
-        _field_stats[gen] = (stats, elapsed_ms)
-        return stats, elapsed_ms, False
+class FieldStatsCache:
+    """compute_field_stats once per generation, for one app (``app.extensions``)."""
+
+    def __init__(self) -> None:
+        # per generation: (stats, milliseconds they took); dropped with the generation
+        self._stats: weakref.WeakKeyDictionary[Generation, tuple[FieldStats, float]] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._lock = threading.Lock()
+
+    def get(self, gen: Generation) -> tuple[FieldStats, float, bool]:
+        """(stats, milliseconds the computation took, whether this call found them cached)."""
+        with self._lock:  # one computation at a time; a second request waits for it
+            cached = self._stats.get(gen)
+            if cached is not None:
+                return cached[0], cached[1], True
+            started = time.perf_counter()
+            stats = compute_field_stats(gen)
+            elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
+            self._stats[gen] = (stats, elapsed_ms)
+            return stats, elapsed_ms, False
 
 
 def folder_size(path: Path) -> int:
@@ -317,7 +323,8 @@ def folder_size(path: Path) -> int:
 @bp.get("/stats")
 def stats() -> dict[str, Any]:
     with service().lease() as gen, gen.reading():  # one thread at a time in Whoosh
-        per_field, computed_ms, cached = field_stats(gen)
+        field_stats: FieldStatsCache = current_app.extensions[EXTENSION]
+        per_field, computed_ms, cached = field_stats.get(gen)
         segments = len(list(gen.searcher.reader().leaf_readers()))
         manifest = read_manifest(gen.index_dir)
         live = manifest.live if manifest is not None else None
@@ -344,3 +351,9 @@ def stats() -> dict[str, Any]:
             "pending": sorted(read_pending(gen.index_dir)),
         }
     return result
+
+
+def init_app(app: Flask) -> None:
+    """Serve these views on ``app``, with its own cache of field statistics."""
+    app.extensions[EXTENSION] = FieldStatsCache()
+    app.register_blueprint(bp)

@@ -4,7 +4,7 @@ The shell holds no data: the page asks for the admin token, keeps it in the tab'
 sessionStorage, and calls the JSON endpoints (/admin/explain, /admin/stats,
 /admin/queries) with `Authorization: Bearer …`. A browser navigation cannot send that
 header, so the shell and its two static files are the only /admin URLs the gate in
-searchsvc.admin.reindex lets through without the token (`PUBLIC_PATHS`: GET/HEAD, and only while
+searchsvc.admin.auth lets through without the token (`PUBLIC_PATHS`: GET/HEAD, and only while
 admin is enabled; admin off is a 404 here as everywhere under /admin).
 
 Every response of this blueprint carries a strict Content-Security-Policy: scripts,

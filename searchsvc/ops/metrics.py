@@ -25,8 +25,8 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 
-from searchsvc.admin.reindex import admin_token, check_bearer
-from searchsvc.errors import AdminDisabled, IndexNotFound
+from searchsvc.admin.auth import require_admin
+from searchsvc.errors import IndexNotFound
 from searchsvc.indexing.layout import read_last_report
 
 if TYPE_CHECKING:
@@ -230,12 +230,8 @@ class Metrics:
 @bp.before_app_request
 def _guard() -> None:
     """/metrics answers like /admin/: 404 while admin is off, 401 without the token."""
-    if request.path != PATH:
-        return
-    token = admin_token()
-    if token is None:
-        raise AdminDisabled("admin endpoints are disabled; set SEARCHSVC_ADMIN_TOKEN to enable")
-    check_bearer(token)
+    if request.path == PATH:
+        require_admin()
 
 
 @bp.get(PATH)

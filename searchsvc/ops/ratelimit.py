@@ -237,7 +237,7 @@ def _too_many_requests(exc: RateLimitExceeded) -> tuple[dict[str, Any], int, dic
 
 def init_app(app: Flask) -> None:
     """Trust PROXY_HOPS proxies for the client address; RATE_LIMIT on every request (when
-    set); AUTH_FAILURE_LIMIT on /admin/ and /metrics. Call before the admin blueprint is
+    set); AUTH_FAILURE_LIMIT on /admin/ and /metrics. Call before the admin gate is
     registered, so that a locked-out address is refused before its token is checked."""
     config = app.config
     hops = int(config.get("PROXY_HOPS") or 0)
@@ -259,7 +259,7 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _count_failed_tokens(response: Response) -> Response:
-        # a wrong token (admin.check_bearer's invalid_token), not a missing or malformed
+        # a wrong token (admin.auth.check_bearer's invalid_token), not a missing or malformed
         # header: only a token sent can be a guess
         if response.status_code == 401 and is_auth_path(request.path):
             if INVALID_TOKEN in response.headers.get("WWW-Authenticate", ""):

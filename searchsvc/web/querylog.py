@@ -9,34 +9,33 @@ one transaction per batch. Several gunicorn workers write the same file, each wi
 connection (WAL mode, busy timeout; SQLite's locking orders them). The table keeps at most
 QUERY_LOG_MAX_ROWS rows: every so often the writer deletes the oldest beyond the cap.
 
-Fork safety: the writer thread is started lazily, on the first record in the current
-process (and stops again after a while with nothing to write), so a log created before
-gunicorn forks its workers works in each of them.
+The log belongs to its app (``app.extensions``), nothing to this module: whatever ends a
+process calls `close_app` to write what is still queued (searchsvc serve's gunicorn
+`worker_exit` hook, wsgi.py at exit, tests).
 
-`GET /admin/queries` (this module's blueprint, behind the admin gate like every /admin/
-URL) reads recent, top, zero-result and slow searches over a time window.
+Fork safety: the writer thread is started lazily, on the first record in the current
+process (and stops again after a while with nothing to write), and a log used in a process
+other than the one that made it starts afresh there, so a log created before gunicorn forks
+its workers works in each of them.
+
+`GET /admin/queries` (searchsvc/admin/queries.py) reads what this module writes.
 """
 
 from __future__ import annotations
 
-import atexit
 import json
 import logging
 import os
 import queue
-import re
 import sqlite3
 import threading
 import time
-import weakref
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, current_app, request
-
-from searchsvc.errors import BadParameter
+from flask import current_app
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -184,94 +183,7 @@ def prune(conn: sqlite3.Connection, max_rows: int) -> int:
     return conn.execute("DELETE FROM queries WHERE id <= ?", (row[0],)).rowcount
 
 
-# --- reading: pure functions over a connection ----------------------------------------------
-
-
-def _search_row(row: tuple[Any, ...]) -> dict[str, Any]:
-    ts, q, match, sort, page, filters, total, took_ms, relaxed, generation = row
-    return {
-        "ts": ts,
-        "q": q,
-        "match": match,
-        "sort": sort,
-        "page": page,
-        "filters": json.loads(filters),
-        "total": total,
-        "took_ms": took_ms,
-        "relaxed": bool(relaxed),
-        "generation": generation,
-    }
-
-
-_SEARCH_COLUMNS = "ts, q, match, sort, page, filters, total, took_ms, relaxed, generation"
-
-
-def count(conn: sqlite3.Connection, since: float | None = None) -> int:
-    """Searches logged since the unix time ``since`` (all when None)."""
-    row = conn.execute(
-        "SELECT COUNT(*) FROM queries WHERE ts_unix >= ?",
-        (float("-inf") if since is None else since,),
-    ).fetchone()
-    return int(row[0])
-
-
-def recent(
-    conn: sqlite3.Connection, limit: int = 20, since: float | None = None
-) -> list[dict[str, Any]]:
-    """The latest searches, newest first."""
-    rows = conn.execute(
-        f"SELECT {_SEARCH_COLUMNS} FROM queries WHERE ts_unix >= ? "
-        "ORDER BY ts_unix DESC, id DESC LIMIT ?",
-        (float("-inf") if since is None else since, limit),
-    ).fetchall()
-    return [_search_row(r) for r in rows]
-
-
-def top(conn: sqlite3.Connection, since: float, limit: int = 20) -> list[dict[str, Any]]:
-    """The most frequent queries (normalized) since ``since``: count, average total,
-    how many of them found nothing, and when last seen."""
-    rows = conn.execute(
-        "SELECT q_norm, COUNT(*), AVG(total), SUM(total = 0), MAX(ts_unix) FROM queries "
-        "WHERE ts_unix >= ? GROUP BY q_norm "
-        "ORDER BY COUNT(*) DESC, MAX(ts_unix) DESC, q_norm LIMIT ?",
-        (since, limit),
-    ).fetchall()
-    return [
-        {
-            "query": q,
-            "count": n,
-            "avg_total": round(avg, 1),
-            "zero_results": zero,
-            "last_seen": iso(last),
-        }
-        for q, n, avg, zero, last in rows
-    ]
-
-
-def zero_results(conn: sqlite3.Connection, since: float, limit: int = 20) -> list[dict[str, Any]]:
-    """Queries (normalized) that found nothing since ``since``, most frequent first."""
-    rows = conn.execute(
-        "SELECT q_norm, COUNT(*), MAX(ts_unix) FROM queries "
-        "WHERE ts_unix >= ? AND total = 0 GROUP BY q_norm "
-        "ORDER BY COUNT(*) DESC, MAX(ts_unix) DESC, q_norm LIMIT ?",
-        (since, limit),
-    ).fetchall()
-    return [{"query": q, "count": n, "last_seen": iso(last)} for q, n, last in rows]
-
-
-def slow(conn: sqlite3.Connection, since: float, limit: int = 20) -> list[dict[str, Any]]:
-    """The slowest individual searches since ``since``, slowest first."""
-    rows = conn.execute(
-        f"SELECT {_SEARCH_COLUMNS} FROM queries WHERE ts_unix >= ? "
-        "ORDER BY took_ms DESC, id DESC LIMIT ?",
-        (since, limit),
-    ).fetchall()
-    return [_search_row(r) for r in rows]
-
-
 # --- writing --------------------------------------------------------------------------------
-
-_LIVE: weakref.WeakSet[QueryLog] = weakref.WeakSet()
 
 
 class QueryLog:
@@ -298,7 +210,6 @@ class QueryLog:
         self.idle_seconds = idle_seconds
         self._closed = False
         self._reset()
-        _LIVE.add(self)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> QueryLog:
@@ -455,20 +366,6 @@ class QueryLog:
         return not thread.is_alive()
 
 
-def _close_all() -> None:
-    for querylog in list(_LIVE):
-        querylog.close(timeout=2.0)
-
-
-def _after_fork_in_child() -> None:
-    for querylog in list(_LIVE):
-        querylog._reset()
-
-
-atexit.register(_close_all)
-os.register_at_fork(after_in_child=_after_fork_in_child)
-
-
 def init_app(app: Flask) -> QueryLog:
     """Attach a query log built from app.config (QUERY_LOG, QUERY_LOG_MAX_ROWS, INDEX_DIR)."""
     querylog = QueryLog.from_config(app.config)
@@ -476,77 +373,21 @@ def init_app(app: Flask) -> QueryLog:
     return querylog
 
 
+def log_of(app: Flask) -> QueryLog | None:
+    """The query log of ``app``, None when it has none (see init_app)."""
+    found: QueryLog | None = app.extensions.get(EXTENSION)
+    return found
+
+
+def close_app(app: Flask, timeout: float = 2.0) -> bool:
+    """Write what ``app``'s log still holds and stop its writer, for the code that ends the
+    process; False on timeout. Later records are ignored."""
+    querylog = log_of(app)
+    return True if querylog is None else querylog.close(timeout)
+
+
 def record_search(results: SearchResults) -> None:
     """The /api/search hook: queue this search in the current app's log, if it has one."""
-    querylog: QueryLog | None = current_app.extensions.get(EXTENSION)
+    querylog = log_of(current_app)
     if querylog is not None and querylog.enabled:
         querylog.record(entry_for(results))
-
-
-# --- GET /admin/queries ---------------------------------------------------------------------
-
-bp = Blueprint("admin_queries", __name__, url_prefix="/admin")
-
-UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-MAX_WINDOW = 366 * 86400
-WINDOW = re.compile(r"^([1-9][0-9]{0,5})([mhdw])$")
-MAX_LIMIT = 200
-
-
-def parse_window(raw: str) -> int:
-    """Seconds in a window such as 1h, 24h, 7d, 30d (m, h, d, w; at most 366 days)."""
-    found = WINDOW.match(raw.strip().lower())
-    seconds = int(found[1]) * UNITS[found[2]] if found else 0
-    if not 0 < seconds <= MAX_WINDOW:
-        raise BadParameter(
-            f"window must be a number and a unit (m, h, d or w) such as 1h, 24h, 7d or 30d, "
-            f"at most 366d; not {raw[:40]!r}"
-        )
-    return seconds
-
-
-def _limit_arg() -> int:
-    raw = request.args.get("limit", "")
-    if raw == "":
-        return 20
-    try:
-        limit = int(raw)
-    except ValueError:
-        limit = 0
-    if not 1 <= limit <= MAX_LIMIT:
-        raise BadParameter(f"limit must be a whole number from 1 to {MAX_LIMIT}, not {raw[:40]!r}")
-    return limit
-
-
-@bp.get("/queries")
-def queries() -> dict[str, Any]:
-    window = request.args.get("window", "") or "24h"
-    seconds = parse_window(window)
-    limit = _limit_arg()
-    since = time.time() - seconds
-    querylog: QueryLog | None = current_app.extensions.get(EXTENSION)
-    enabled = querylog is not None and querylog.enabled
-    body: dict[str, Any] = {
-        "enabled": enabled,
-        "window": window,
-        "since": iso(since),
-        "total_searches": 0,
-        "recent": [],
-        "top": [],
-        "zero_results": [],
-        "slow": [],
-    }
-    if querylog is None or not enabled:
-        return body
-    conn = open_existing(querylog.path)
-    if conn is None:
-        return body
-    try:
-        body["total_searches"] = count(conn, since)
-        body["recent"] = recent(conn, limit, since)
-        body["top"] = top(conn, since, limit)
-        body["zero_results"] = zero_results(conn, since, limit)
-        body["slow"] = slow(conn, since, limit)
-    finally:
-        conn.close()
-    return body
