@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from searchsvc.errors import IndexNotFound, ReindexRunning
+from searchsvc.files import write_atomically
 
 MANIFEST = "manifest.json"
 LAST_REPORT = "last_report.json"
@@ -69,12 +70,7 @@ def read_manifest(index_dir: Path) -> Manifest | None:
 
 def write_json_atomically(path: Path, data: dict[str, Any], indent: int | None = 2) -> None:
     """Write JSON so that a reader sees the old file or the new one, never a part."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=indent, ensure_ascii=False)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    write_atomically(path, json.dumps(data, indent=indent, ensure_ascii=False))
 
 
 def write_manifest(index_dir: Path, manifest: Manifest) -> None:
@@ -151,10 +147,7 @@ def write_fingerprints(index_dir: Path, live: str, generation: int, rows: list[l
     """One line per file: path, hash, slug (tab-separated; none of them holds a tab or a
     newline: paths with those are not indexed, slugs are made of URL-safe characters)."""
     text = "".join(f"{row[0]}\t{row[1]}\t{row[2]}\n" for row in rows)
-    path = index_dir / FINGERPRINTS
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(f"{live}\t{generation}\n{text}", encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomically(index_dir / FINGERPRINTS, f"{live}\t{generation}\n{text}")
 
 
 def read_last_report(index_dir: Path) -> dict[str, Any] | None:
