@@ -50,6 +50,7 @@ from searchsvc.indexing.layout import (
     write_pending,
     writer_lock,
 )
+from searchsvc.indexing.report import FileWarning, ReindexReport
 from searchsvc.indexing.schema import SCHEMA_VERSION, Fingerprint, build_schema, to_document
 from searchsvc.ingest.articles import (
     ArticleError,
@@ -68,64 +69,6 @@ def writer_options() -> dict[str, Any]:
     buffer: 18% less indexing time, and no zlib on the query path either (measured on
     the news corpus; the index is larger on disk)."""
     return {"limitmb": 256, "codec": W3Codec(compression=0)}
-
-
-@dataclass(frozen=True)
-class FileWarning:
-    """A file that was indexed, but only by forgiving something (see read_article)."""
-
-    path: str
-    message: str
-
-
-@dataclass(frozen=True)
-class ReindexReport:
-    """What one index run did."""
-
-    full: bool
-    full_reason: str | None  # why everything was rebuilt ("requested", "schema version 1 -> 2", …)
-    added: int
-    updated: int
-    deleted: int
-    unchanged: int
-    errors: tuple[ArticleError, ...]
-    kept_stale: tuple[str, ...]  # slugs whose changed file failed: the old version stays
-    documents: int
-    generation: int
-    started_at: str
-    finished_at: str
-    seconds: float
-    # files indexed this run with something forgiven (an unquoted ': ' in the frontmatter)
-    warnings: tuple[FileWarning, ...] = ()
-
-    def summary(self) -> str:
-        """One line: what changed, errors, warnings, documents, generation, time (the CLI,
-        the watcher and the reindex webhook's log all print this)."""
-        kind = "full build" if self.full else "incremental"
-        warnings = f", {len(self.warnings)} warnings" if self.warnings else ""
-        return (
-            f"{kind}: {self.added} added, {self.updated} updated, {self.deleted} deleted, "
-            f"{self.unchanged} unchanged, {len(self.errors)} errors{warnings}; "
-            f"{self.documents} documents, generation {self.generation}, {self.seconds:.2f}s"
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "full": self.full,
-            "full_reason": self.full_reason,
-            "added": self.added,
-            "updated": self.updated,
-            "deleted": self.deleted,
-            "unchanged": self.unchanged,
-            "errors": [{"path": e.path, "reason": e.reason} for e in self.errors],
-            "warnings": [{"path": w.path, "message": w.message} for w in self.warnings],
-            "kept_stale": list(self.kept_stale),
-            "documents": self.documents,
-            "generation": self.generation,
-            "started_at": self.started_at,
-            "finished_at": self.finished_at,
-            "seconds": round(self.seconds, 3),
-        }
 
 
 @dataclass(frozen=True)
