@@ -37,10 +37,9 @@ from searchsvc.indexing.build import (
     build_index,
     dictionary_fingerprint,
     indexed_fingerprints,
-    scan_content,
 )
 from searchsvc.indexing.layout import read_manifest
-from searchsvc.ingest.articles import iter_article_paths
+from searchsvc.ingest.scan import iter_article_paths, scan_content
 
 NO_CHANGE_TARGET = 2.0  # seconds, p50 of a run with nothing to do
 SMALL_CHANGE_TARGET = 1.5  # seconds, p50 of a run after CHANGED files were edited

@@ -13,10 +13,10 @@ from searchsvc.errors import ReindexRunning
 from searchsvc.indexing.build import (
     build_index,
     cached_fingerprints,
-    content_relative,
     indexed_fingerprints,
 )
 from searchsvc.indexing.layout import MANIFEST, read_manifest, writer_lock
+from searchsvc.ingest.scan import content_relative
 from searchsvc.query.generation import IndexHandle
 from tests.conftest import write_article
 

@@ -52,12 +52,14 @@ from searchsvc.indexing.layout import (
 )
 from searchsvc.indexing.report import FileWarning, ReindexReport
 from searchsvc.indexing.schema import SCHEMA_VERSION, Fingerprint, build_schema, to_document
-from searchsvc.ingest.articles import (
-    ArticleError,
-    is_article_path,
-    read_article,
-    read_article_bytes,
+from searchsvc.ingest.articles import ArticleError, read_article
+from searchsvc.ingest.scan import (
+    SourceFile,
+    claim_slugs,
+    content_relative,
+    read_source,
     scan_article_paths,
+    scan_content,
 )
 
 PARALLEL_MIN_FILES = 400  # below this, starting worker processes costs more than it saves
@@ -71,80 +73,8 @@ def writer_options() -> dict[str, Any]:
     return {"limitmb": 256, "codec": W3Codec(compression=0)}
 
 
-@dataclass(frozen=True)
-class SourceFile:
-    source_path: str  # relative, "/"-separated
-    data: bytes | None  # None when the file could not be read (error set)
-    content_hash: str
-    error: ArticleError | None = None
-
-
 def now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def read_source(path: Path, content_dir: Path) -> SourceFile:
-    """A content file's bytes and hash (type and size are checked before reading)."""
-    rel = path.relative_to(content_dir).as_posix()
-    if any(ch in rel for ch in "\t\n\r"):  # the index keeps path, hash and slug tab-separated
-        return SourceFile(
-            rel, None, "", ArticleError(rel, "file name contains a tab or line break")
-        )
-    try:
-        data = read_article_bytes(path, content_dir)
-    except ArticleError as exc:
-        # no hash: a file that fails to read is retried on every run until it reads
-        return SourceFile(exc.path, None, "", exc)
-    return SourceFile(rel, data, hashlib.sha256(data).hexdigest())
-
-
-def scan_content(content_dir: Path, paths: set[str] | None = None) -> dict[str, SourceFile]:
-    """The article files of content_dir (or of those content-relative paths that exist).
-
-    What the folder walk could not enter (unreadable folders, links to folders) comes back
-    as unreadable sources, so that it is reported with the files."""
-    if paths is None:
-        found, walk_errors = scan_article_paths(content_dir)
-    else:
-        found = [content_dir / p for p in sorted(paths) if _walkable_file(content_dir, p)]
-        walk_errors = []
-    sources = {s.source_path: s for s in (read_source(p, content_dir) for p in found)}
-    for error in walk_errors:
-        sources.setdefault(error.path, SourceFile(error.path, None, "", error))
-    return sources
-
-
-def _walkable_file(content_dir: Path, relative: str) -> bool:
-    """Whether the folder walk would find this file: it exists and no folder on the way
-    is a symbolic link (the walk does not follow those)."""
-    path = content_dir / relative
-    folders = [content_dir / part for part in Path(relative).parents if part != Path(".")]
-    return path.is_file() and not any(folder.is_symlink() for folder in folders)
-
-
-def content_relative(paths: Iterable[str | Path], content_dir: Path) -> set[str]:
-    """Paths as the index names them ("news/a.md"): relative to content_dir, "/"-separated.
-
-    Absolute paths must lie inside content_dir; paths that cannot name an article (another
-    suffix, a hidden file, outside the folder) are dropped."""
-    if isinstance(paths, str | Path):
-        paths = [paths]  # one path, not its characters
-    root = content_dir.resolve()
-    result: set[str] = set()
-    for raw in paths:
-        path = Path(raw)
-        if path.is_absolute():
-            try:
-                path = path.resolve().relative_to(root)
-            except ValueError:
-                try:
-                    path = path.relative_to(content_dir)
-                except ValueError:
-                    continue
-        relative = path.as_posix()
-        if ".." not in path.parts and is_article_path(relative):
-            result.add(relative)
-    return result
 
 
 def build_index(
@@ -240,7 +170,7 @@ def make_documents(
             batch.errors.append(source.error or ArticleError(source.source_path, "unreadable"))
             continue
         try:
-            article, warnings = read_article(source.data, source.source_path)
+            article, warnings = read_article(source.data, source.source_path, source.content_hash)
             document = to_document(
                 article,
                 extract_tickers(article, companies),
@@ -261,26 +191,6 @@ def make_documents(
             Fingerprint(article.source_path, article.content_hash, article.slug)
         )
     return batch
-
-
-def claim_slugs(fingerprints: Iterable[Fingerprint]) -> tuple[set[str], list[ArticleError]]:
-    """Resolve duplicate slugs as a full build would: the first path in sorted order wins.
-
-    Returns the paths that lose their slug, with an error for each."""
-    owner: dict[str, str] = {}
-    for fp in sorted(fingerprints, key=lambda f: f.source_path):
-        owner.setdefault(fp.slug, fp.source_path)
-    losers: set[str] = set()
-    errors: list[ArticleError] = []
-    for fp in sorted(fingerprints, key=lambda f: f.source_path):
-        if owner[fp.slug] != fp.source_path:
-            losers.add(fp.source_path)
-            errors.append(
-                ArticleError(
-                    fp.source_path, f"duplicate slug '{fp.slug}' (already used by {owner[fp.slug]})"
-                )
-            )
-    return losers, errors
 
 
 # --- full build --------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from searchsvc.entities.dictionary import companies_for
 from searchsvc.errors import ReindexRunning
 from searchsvc.indexing.build import build_index
 from searchsvc.indexing.report import ReindexReport, format_report, report_lines
-from searchsvc.ingest.articles import is_article_path, iter_article_paths
+from searchsvc.ingest.scan import is_article_path, iter_article_paths
 
 if TYPE_CHECKING:
     from watchdog.events import FileSystemEvent
