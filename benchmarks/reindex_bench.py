@@ -33,12 +33,8 @@ from benchmarks.bench import DEFAULT_CORPUS
 from benchmarks.engines import log, save_json
 from benchmarks.gencorpus import generate_corpus
 from searchsvc.entities.dictionary import companies_for
-from searchsvc.indexing.build import (
-    build_index,
-    dictionary_fingerprint,
-    indexed_fingerprints,
-)
-from searchsvc.indexing.layout import read_manifest
+from searchsvc.indexing.build import build_index, dictionary_fingerprint
+from searchsvc.indexing.layout import indexed_fingerprints, read_manifest
 from searchsvc.ingest.scan import iter_article_paths, scan_content
 
 NO_CHANGE_TARGET = 2.0  # seconds, p50 of a run with nothing to do

@@ -38,14 +38,13 @@ from searchsvc.entities.tickers import extract_tickers, find_unknown_symbols
 from searchsvc.indexing.layout import (
     LAST_REPORT,
     Manifest,
+    cached_fingerprints,
+    clean_up_after_crashes,
     new_build_dir,
     promote,
-    read_fingerprints,
     read_manifest,
     read_pending,
-    remove_leftovers,
-    remove_stale_dirs,
-    write_fingerprints,
+    save_fingerprints,
     write_json_atomically,
     write_pending,
     writer_lock,
@@ -113,14 +112,6 @@ def build_index(
         write_pending(index_dir, {e.path for e in report.errors})
         write_json_atomically(index_dir / LAST_REPORT, report.to_json())
         return report
-
-
-def clean_up_after_crashes(index_dir: Path, manifest: Manifest | None) -> None:
-    """What a killed run leaves behind: a half-built index, a half-written JSON file."""
-    if manifest is not None:
-        remove_leftovers(index_dir, keep=manifest.live)
-    elif index_dir.is_dir():
-        remove_stale_dirs(index_dir, keep="")  # a first build that was killed
 
 
 def dictionary_fingerprint(companies: CompanyDictionary) -> str:
@@ -328,39 +319,6 @@ def _latest_generation(index_dir: Path, manifest: Manifest) -> int:
 
 
 # --- incremental -------------------------------------------------------------------------
-
-
-def indexed_fingerprints(ix: Any) -> dict[str, Fingerprint]:
-    """path -> fingerprint of every live document, read from the fingerprint lexicon."""
-    result: dict[str, Fingerprint] = {}
-    with ix.reader() as reader:
-        for segment, _offset in reader.leaf_readers():
-            deletions = segment.has_deletions()
-            for raw in segment.lexicon("fingerprint"):
-                # only a segment with deletions needs its postings read
-                if deletions and not segment.postings("fingerprint", raw).is_active():
-                    continue
-                fp = Fingerprint.decode(raw.decode("utf-8"))
-                result[fp.source_path] = fp
-    return result
-
-
-def cached_fingerprints(ix: Any, index_dir: Path, live: str) -> dict[str, Fingerprint]:
-    """indexed_fingerprints, from fingerprints.tsv when it was saved for this very commit."""
-    generation = ix.latest_generation()
-    rows = read_fingerprints(index_dir, live, generation)
-    if rows is not None:
-        return {row[0]: Fingerprint(*row) for row in rows}
-    found = indexed_fingerprints(ix)
-    save_fingerprints(index_dir, live, generation, found.values())
-    return found
-
-
-def save_fingerprints(
-    index_dir: Path, live: str, generation: int, fingerprints: Iterable[Fingerprint]
-) -> None:
-    rows = [[fp.source_path, fp.content_hash, fp.slug] for fp in fingerprints]
-    write_fingerprints(index_dir, live, generation, rows)
 
 
 def _incremental(
