@@ -1,6 +1,6 @@
 """The two engines under test behind one small interface, and the timing loop.
 
-Both index the same articles, parsed once by ``searchsvc.ingest.articles.load_corpus`` (searchsvc's
+Both index the same articles, parsed once by ``searchsvc.ingest.scan.load_corpus`` (searchsvc's
 own full build parses the same files again, as it must).
 """
 
@@ -59,7 +59,7 @@ def save_json(path: Path | None, result: dict[str, Any]) -> None:
 
 def load_articles(content_dir: Path) -> tuple[list[Article], int, float]:
     """Parse the corpus with searchsvc's own loader: (articles, unreadable files, seconds)."""
-    from searchsvc.ingest.articles import load_corpus
+    from searchsvc.ingest.scan import load_corpus
 
     start = perf_counter()
     articles, errors = load_corpus(content_dir)

@@ -32,7 +32,7 @@ from searchsvc.entities.dictionary import default_companies
 from searchsvc.errors import SearchsvcError
 from searchsvc.indexing.build import build_index
 from searchsvc.indexing.layout import read_manifest
-from searchsvc.ingest.articles import iter_article_paths
+from searchsvc.ingest.scan import iter_article_paths
 from searchsvc.query.generation import Generation
 from searchsvc.query.handle import IndexHandle
 from searchsvc.query.request import MAX_QUERY_LENGTH, SearchRequest

@@ -33,14 +33,9 @@ from benchmarks.bench import DEFAULT_CORPUS
 from benchmarks.engines import log, save_json
 from benchmarks.gencorpus import generate_corpus
 from searchsvc.entities.dictionary import companies_for
-from searchsvc.indexing.build import (
-    build_index,
-    dictionary_fingerprint,
-    indexed_fingerprints,
-    scan_content,
-)
-from searchsvc.indexing.layout import read_manifest
-from searchsvc.ingest.articles import iter_article_paths
+from searchsvc.indexing.build import build_index, dictionary_fingerprint
+from searchsvc.indexing.layout import indexed_fingerprints, read_manifest
+from searchsvc.ingest.scan import iter_article_paths, scan_content
 
 NO_CHANGE_TARGET = 2.0  # seconds, p50 of a run with nothing to do
 SMALL_CHANGE_TARGET = 1.5  # seconds, p50 of a run after CHANGED files were edited

@@ -45,7 +45,7 @@ from benchmarks.reindex_bench import (
     prepare_corpus,
     start_server,
 )
-from searchsvc.ingest.articles import iter_article_paths
+from searchsvc.ingest.scan import iter_article_paths
 
 WORDS = (
     "nvidia earnings tariffs chips semiconductor bitcoin inflation rates oil bank "

@@ -25,7 +25,8 @@ from searchsvc.entities import (
     load_companies,
 )
 from searchsvc.entities.patterns import mention_pattern
-from searchsvc.ingest.articles import Article, ArticleError, iter_article_paths, parse_article
+from searchsvc.ingest.articles import Article, ArticleError, parse_article
+from searchsvc.ingest.scan import iter_article_paths
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "news"
 DEFAULT_JUDGMENTS = Path(__file__).resolve().parent / "ticker_judgments.tsv"

@@ -143,16 +143,13 @@ def index_command(
 
 
 def echo_report(report: Any) -> None:
-    """A reindex report as the index and watch commands print it."""
-    click.echo(report.summary())
-    if report.full_reason:
-        click.echo(f"  rebuilt everything: {report.full_reason}")
-    for error in report.errors:
-        click.echo(f"  skipped {error.path}: {error.reason}", err=True)
-    for warning in report.warnings:
-        click.echo(f"  warning {warning.path}: {warning.message}", err=True)
-    for slug in report.kept_stale:
-        click.echo(f"  kept the previous version of {slug!r} (its file now fails)", err=True)
+    """A reindex report as the index command prints it: problems on stderr."""
+    from searchsvc.indexing.report import report_lines
+
+    summary, *details = report_lines(report)
+    click.echo(summary.text)
+    for line in details:
+        click.echo(f"  {line.text}", err=line.problem)
 
 
 @main.command("watch")

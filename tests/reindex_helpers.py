@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from searchsvc.indexing.build import ReindexReport, build_index
+from searchsvc.indexing.build import build_index
 from searchsvc.indexing.layout import read_manifest
+from searchsvc.indexing.report import ReindexReport
 from searchsvc.query.handle import IndexHandle
 from searchsvc.query.request import SearchRequest
 from searchsvc.query.search import search

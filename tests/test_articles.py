@@ -14,13 +14,10 @@ from searchsvc.ingest.articles import (
     MAX_ARTICLE_BYTES,
     Article,
     ArticleError,
-    iter_article_paths,
-    load_article,
-    load_corpus,
     parse_article,
     parse_date,
-    read_article_bytes,
 )
+from searchsvc.ingest.scan import iter_article_paths, load_article, load_corpus, read_article_bytes
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 

@@ -10,7 +10,8 @@ from benchmarks.fts5ref import Fts5Reference
 from benchmarks.gencorpus import generate_corpus
 from benchmarks.querymix import BenchQuery, Clause, Term, build_mix, fts5_string
 from benchmarks.report import summarize
-from searchsvc.ingest.articles import Article, load_corpus
+from searchsvc.ingest.articles import Article
+from searchsvc.ingest.scan import load_corpus
 
 
 def _q(*clauses: Clause, **filters: object) -> BenchQuery:

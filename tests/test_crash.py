@@ -38,8 +38,9 @@ from whoosh import index as whoosh_index
 
 import searchsvc.indexing.build
 from searchsvc.entities.dictionary import default_companies
-from searchsvc.indexing.build import ReindexReport, build_index
+from searchsvc.indexing.build import build_index
 from searchsvc.indexing.layout import read_manifest, writer_lock
+from searchsvc.indexing.report import ReindexReport
 from searchsvc.query.handle import IndexHandle
 from searchsvc.query.request import SearchRequest
 from searchsvc.query.search import search

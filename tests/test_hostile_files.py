@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from searchsvc import create_app
 from searchsvc.indexing import build
 from searchsvc.indexing.build import PARALLEL_MIN_FILES, build_index
+from searchsvc.indexing.report import ReindexReport
 from searchsvc.ingest.articles import ArticleError, parse_article, read_article
 from searchsvc.ingest.slugs import MAX_SLUG_LENGTH, file_name_slug, slug_problem
 from searchsvc.query.handle import IndexHandle
@@ -42,7 +43,7 @@ def write(folder: Path, relative: str, text: str | bytes) -> Path:
     return path
 
 
-def errors_of(report: build.ReindexReport) -> dict[str, str]:
+def errors_of(report: ReindexReport) -> dict[str, str]:
     return {e.path: e.reason for e in report.errors}
 
 

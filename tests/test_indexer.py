@@ -10,13 +10,15 @@ import pytest
 from whoosh import index as whoosh_index
 
 from searchsvc.errors import ReindexRunning
-from searchsvc.indexing.build import (
-    build_index,
+from searchsvc.indexing.build import build_index
+from searchsvc.indexing.layout import (
+    MANIFEST,
     cached_fingerprints,
-    content_relative,
     indexed_fingerprints,
+    read_manifest,
+    writer_lock,
 )
-from searchsvc.indexing.layout import MANIFEST, read_manifest, writer_lock
+from searchsvc.ingest.scan import content_relative
 from searchsvc.query.handle import IndexHandle
 from tests.conftest import write_article
 

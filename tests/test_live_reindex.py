@@ -39,7 +39,8 @@ from flask.testing import FlaskClient
 from whoosh import index as whoosh_index
 
 from searchsvc import create_app
-from searchsvc.indexing.build import ReindexReport, build_index
+from searchsvc.indexing.build import build_index
+from searchsvc.indexing.report import ReindexReport
 from searchsvc.query.handle import IndexHandle
 from searchsvc.query.request import SearchRequest
 from searchsvc.query.search import search

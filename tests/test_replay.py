@@ -28,7 +28,8 @@ from typing import Any
 
 import pytest
 
-from searchsvc.indexing.build import ReindexReport, build_index
+from searchsvc.indexing.build import build_index
+from searchsvc.indexing.report import ReindexReport
 from tests.conftest import SEEDS, write_article
 from tests.reindex_helpers import (
     State,

@@ -25,8 +25,8 @@ from watchdog.events import (
 )
 
 from searchsvc.indexing import build, layout, watch
-from searchsvc.indexing.build import ReindexReport
-from searchsvc.indexing.watch import event_paths, format_report, run_watch
+from searchsvc.indexing.report import ReindexReport, format_report
+from searchsvc.indexing.watch import event_paths, run_watch
 from searchsvc.query.handle import IndexHandle
 from searchsvc.query.request import SearchRequest
 from searchsvc.query.search import search

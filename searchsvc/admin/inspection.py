@@ -12,7 +12,6 @@ All of them sit under /admin, so the app-level gate (admin/auth.py) protects the
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import threading
@@ -35,8 +34,7 @@ from searchsvc.indexing.replay import (
     describe_analyzer,
     explain_analysis,
 )
-from searchsvc.indexing.schema import to_document
-from searchsvc.ingest.articles import Article
+from searchsvc.indexing.schema import article_from_stored, to_document
 from searchsvc.query.generation import Generation
 from searchsvc.web.service import service
 
@@ -141,11 +139,6 @@ def analyze() -> dict[str, Any]:
 def indexed_document(doc: dict[str, Any]) -> dict[str, Any]:
     """The document the indexer wrote, rebuilt from the stored JSON with the same function
     (schema.to_document) it used."""
-    names = {f.name for f in dataclasses.fields(Article)}
-    data = {k: v for k, v in doc.items() if k in names}
-    data["body_text"] = doc["body"]
-    for key in ("authors", "categories", "tags", "keywords"):
-        data[key] = tuple(data[key])
     tickers = tuple(
         TickerMention(
             symbol=t["symbol"],
@@ -160,7 +153,7 @@ def indexed_document(doc: dict[str, Any]) -> dict[str, Any]:
     unknown = tuple(
         UnknownSymbol(u["symbol"], u["count"], tuple(u["forms"])) for u in doc["unknown_symbols"]
     )
-    return to_document(Article(**data), tickers, unknown, doc["indexed_at"])
+    return to_document(article_from_stored(doc), tickers, unknown, doc["indexed_at"])
 
 
 def _segment_of(gen: Generation, docnum: int) -> tuple[Any, int]:

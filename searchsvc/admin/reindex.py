@@ -95,6 +95,7 @@ def reindex_options() -> tuple[list[str] | None, bool]:
 @bp.post("/reindex")
 def reindex() -> dict[str, Any]:
     from searchsvc.indexing.build import build_index  # the indexer is only needed here
+    from searchsvc.indexing.report import format_report
 
     paths, full = reindex_options()
     config = current_app.config
@@ -114,6 +115,6 @@ def reindex() -> dict[str, Any]:
     log.info(
         "admin reindex (%s): %s",
         "full" if data["full"] else f"{len(paths)} paths" if paths is not None else "incremental",
-        report.summary(),
+        format_report(report),
     )
     return data

@@ -39,25 +39,27 @@ from searchsvc.entities.unknown import find_unknown_symbols
 from searchsvc.indexing.layout import (
     LAST_REPORT,
     Manifest,
+    cached_fingerprints,
+    clean_up_after_crashes,
     new_build_dir,
     promote,
-    read_fingerprints,
     read_manifest,
     read_pending,
-    remove_leftovers,
-    remove_stale_dirs,
-    write_fingerprints,
+    save_fingerprints,
     write_json_atomically,
     write_pending,
     writer_lock,
 )
+from searchsvc.indexing.report import FileWarning, ReindexReport
 from searchsvc.indexing.schema import SCHEMA_VERSION, Fingerprint, build_schema, to_document
-from searchsvc.ingest.articles import (
-    ArticleError,
-    is_article_path,
-    read_article,
-    read_article_bytes,
+from searchsvc.ingest.articles import ArticleError, read_article
+from searchsvc.ingest.scan import (
+    SourceFile,
+    claim_slugs,
+    content_relative,
+    read_source,
     scan_article_paths,
+    scan_content,
 )
 
 PARALLEL_MIN_FILES = 400  # below this, starting worker processes costs more than it saves
@@ -71,138 +73,8 @@ def writer_options() -> dict[str, Any]:
     return {"limitmb": 256, "codec": W3Codec(compression=0)}
 
 
-@dataclass(frozen=True)
-class FileWarning:
-    """A file that was indexed, but only by forgiving something (see read_article)."""
-
-    path: str
-    message: str
-
-
-@dataclass(frozen=True)
-class ReindexReport:
-    """What one index run did."""
-
-    full: bool
-    full_reason: str | None  # why everything was rebuilt ("requested", "schema version 1 -> 2", …)
-    added: int
-    updated: int
-    deleted: int
-    unchanged: int
-    errors: tuple[ArticleError, ...]
-    kept_stale: tuple[str, ...]  # slugs whose changed file failed: the old version stays
-    documents: int
-    generation: int
-    started_at: str
-    finished_at: str
-    seconds: float
-    # files indexed this run with something forgiven (an unquoted ': ' in the frontmatter)
-    warnings: tuple[FileWarning, ...] = ()
-
-    def summary(self) -> str:
-        """One line: what changed, errors, warnings, documents, generation, time (the CLI,
-        the watcher and the reindex webhook's log all print this)."""
-        kind = "full build" if self.full else "incremental"
-        warnings = f", {len(self.warnings)} warnings" if self.warnings else ""
-        return (
-            f"{kind}: {self.added} added, {self.updated} updated, {self.deleted} deleted, "
-            f"{self.unchanged} unchanged, {len(self.errors)} errors{warnings}; "
-            f"{self.documents} documents, generation {self.generation}, {self.seconds:.2f}s"
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "full": self.full,
-            "full_reason": self.full_reason,
-            "added": self.added,
-            "updated": self.updated,
-            "deleted": self.deleted,
-            "unchanged": self.unchanged,
-            "errors": [{"path": e.path, "reason": e.reason} for e in self.errors],
-            "warnings": [{"path": w.path, "message": w.message} for w in self.warnings],
-            "kept_stale": list(self.kept_stale),
-            "documents": self.documents,
-            "generation": self.generation,
-            "started_at": self.started_at,
-            "finished_at": self.finished_at,
-            "seconds": round(self.seconds, 3),
-        }
-
-
-@dataclass(frozen=True)
-class SourceFile:
-    source_path: str  # relative, "/"-separated
-    data: bytes | None  # None when the file could not be read (error set)
-    content_hash: str
-    error: ArticleError | None = None
-
-
 def now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def read_source(path: Path, content_dir: Path) -> SourceFile:
-    """A content file's bytes and hash (type and size are checked before reading)."""
-    rel = path.relative_to(content_dir).as_posix()
-    if any(ch in rel for ch in "\t\n\r"):  # the index keeps path, hash and slug tab-separated
-        return SourceFile(
-            rel, None, "", ArticleError(rel, "file name contains a tab or line break")
-        )
-    try:
-        data = read_article_bytes(path, content_dir)
-    except ArticleError as exc:
-        # no hash: a file that fails to read is retried on every run until it reads
-        return SourceFile(exc.path, None, "", exc)
-    return SourceFile(rel, data, hashlib.sha256(data).hexdigest())
-
-
-def scan_content(content_dir: Path, paths: set[str] | None = None) -> dict[str, SourceFile]:
-    """The article files of content_dir (or of those content-relative paths that exist).
-
-    What the folder walk could not enter (unreadable folders, links to folders) comes back
-    as unreadable sources, so that it is reported with the files."""
-    if paths is None:
-        found, walk_errors = scan_article_paths(content_dir)
-    else:
-        found = [content_dir / p for p in sorted(paths) if _walkable_file(content_dir, p)]
-        walk_errors = []
-    sources = {s.source_path: s for s in (read_source(p, content_dir) for p in found)}
-    for error in walk_errors:
-        sources.setdefault(error.path, SourceFile(error.path, None, "", error))
-    return sources
-
-
-def _walkable_file(content_dir: Path, relative: str) -> bool:
-    """Whether the folder walk would find this file: it exists and no folder on the way
-    is a symbolic link (the walk does not follow those)."""
-    path = content_dir / relative
-    folders = [content_dir / part for part in Path(relative).parents if part != Path(".")]
-    return path.is_file() and not any(folder.is_symlink() for folder in folders)
-
-
-def content_relative(paths: Iterable[str | Path], content_dir: Path) -> set[str]:
-    """Paths as the index names them ("news/a.md"): relative to content_dir, "/"-separated.
-
-    Absolute paths must lie inside content_dir; paths that cannot name an article (another
-    suffix, a hidden file, outside the folder) are dropped."""
-    if isinstance(paths, str | Path):
-        paths = [paths]  # one path, not its characters
-    root = content_dir.resolve()
-    result: set[str] = set()
-    for raw in paths:
-        path = Path(raw)
-        if path.is_absolute():
-            try:
-                path = path.resolve().relative_to(root)
-            except ValueError:
-                try:
-                    path = path.relative_to(content_dir)
-                except ValueError:
-                    continue
-        relative = path.as_posix()
-        if ".." not in path.parts and is_article_path(relative):
-            result.add(relative)
-    return result
 
 
 def build_index(
@@ -241,14 +113,6 @@ def build_index(
         write_pending(index_dir, {e.path for e in report.errors})
         write_json_atomically(index_dir / LAST_REPORT, report.to_json())
         return report
-
-
-def clean_up_after_crashes(index_dir: Path, manifest: Manifest | None) -> None:
-    """What a killed run leaves behind: a half-built index, a half-written JSON file."""
-    if manifest is not None:
-        remove_leftovers(index_dir, keep=manifest.live)
-    elif index_dir.is_dir():
-        remove_stale_dirs(index_dir, keep="")  # a first build that was killed
 
 
 def dictionary_fingerprint(companies: CompanyDictionary) -> str:
@@ -298,7 +162,7 @@ def make_documents(
             batch.errors.append(source.error or ArticleError(source.source_path, "unreadable"))
             continue
         try:
-            article, warnings = read_article(source.data, source.source_path)
+            article, warnings = read_article(source.data, source.source_path, source.content_hash)
             document = to_document(
                 article,
                 extract_tickers(article, companies),
@@ -319,26 +183,6 @@ def make_documents(
             Fingerprint(article.source_path, article.content_hash, article.slug)
         )
     return batch
-
-
-def claim_slugs(fingerprints: Iterable[Fingerprint]) -> tuple[set[str], list[ArticleError]]:
-    """Resolve duplicate slugs as a full build would: the first path in sorted order wins.
-
-    Returns the paths that lose their slug, with an error for each."""
-    owner: dict[str, str] = {}
-    for fp in sorted(fingerprints, key=lambda f: f.source_path):
-        owner.setdefault(fp.slug, fp.source_path)
-    losers: set[str] = set()
-    errors: list[ArticleError] = []
-    for fp in sorted(fingerprints, key=lambda f: f.source_path):
-        if owner[fp.slug] != fp.source_path:
-            losers.add(fp.source_path)
-            errors.append(
-                ArticleError(
-                    fp.source_path, f"duplicate slug '{fp.slug}' (already used by {owner[fp.slug]})"
-                )
-            )
-    return losers, errors
 
 
 # --- full build --------------------------------------------------------------------------
@@ -476,39 +320,6 @@ def _latest_generation(index_dir: Path, manifest: Manifest) -> int:
 
 
 # --- incremental -------------------------------------------------------------------------
-
-
-def indexed_fingerprints(ix: Any) -> dict[str, Fingerprint]:
-    """path -> fingerprint of every live document, read from the fingerprint lexicon."""
-    result: dict[str, Fingerprint] = {}
-    with ix.reader() as reader:
-        for segment, _offset in reader.leaf_readers():
-            deletions = segment.has_deletions()
-            for raw in segment.lexicon("fingerprint"):
-                # only a segment with deletions needs its postings read
-                if deletions and not segment.postings("fingerprint", raw).is_active():
-                    continue
-                fp = Fingerprint.decode(raw.decode("utf-8"))
-                result[fp.source_path] = fp
-    return result
-
-
-def cached_fingerprints(ix: Any, index_dir: Path, live: str) -> dict[str, Fingerprint]:
-    """indexed_fingerprints, from fingerprints.tsv when it was saved for this very commit."""
-    generation = ix.latest_generation()
-    rows = read_fingerprints(index_dir, live, generation)
-    if rows is not None:
-        return {row[0]: Fingerprint(*row) for row in rows}
-    found = indexed_fingerprints(ix)
-    save_fingerprints(index_dir, live, generation, found.values())
-    return found
-
-
-def save_fingerprints(
-    index_dir: Path, live: str, generation: int, fingerprints: Iterable[Fingerprint]
-) -> None:
-    rows = [[fp.source_path, fp.content_hash, fp.slug] for fp in fingerprints]
-    write_fingerprints(index_dir, live, generation, rows)
 
 
 def _incremental(

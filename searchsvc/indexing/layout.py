@@ -1,4 +1,5 @@
-"""Where an index lives on disk, and the one writer lock.
+"""Where an index lives on disk: the manifest, the fingerprints of what it holds, the
+clean-up after a killed run, and the one writer lock.
 
     index/
       manifest.json     {"schema_version", "live", "generation_base", "dictionary"} - replaced
@@ -20,7 +21,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -28,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from searchsvc.errors import IndexNotFound, ReindexRunning
+from searchsvc.files import write_atomically
+from searchsvc.indexing.schema import Fingerprint
 
 MANIFEST = "manifest.json"
 LAST_REPORT = "last_report.json"
@@ -69,12 +72,7 @@ def read_manifest(index_dir: Path) -> Manifest | None:
 
 def write_json_atomically(path: Path, data: dict[str, Any], indent: int | None = 2) -> None:
     """Write JSON so that a reader sees the old file or the new one, never a part."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=indent, ensure_ascii=False)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    write_atomically(path, json.dumps(data, indent=indent, ensure_ascii=False))
 
 
 def write_manifest(index_dir: Path, manifest: Manifest) -> None:
@@ -123,6 +121,14 @@ def remove_leftovers(index_dir: Path, keep: str) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def clean_up_after_crashes(index_dir: Path, manifest: Manifest | None) -> None:
+    """What a killed run leaves behind: a half-built index, a half-written JSON file."""
+    if manifest is not None:
+        remove_leftovers(index_dir, keep=manifest.live)
+    elif index_dir.is_dir():
+        remove_stale_dirs(index_dir, keep="")  # a first build that was killed
+
+
 def read_pending(index_dir: Path) -> set[str]:
     try:
         data = json.loads((index_dir / PENDING).read_text(encoding="utf-8"))
@@ -151,10 +157,41 @@ def write_fingerprints(index_dir: Path, live: str, generation: int, rows: list[l
     """One line per file: path, hash, slug (tab-separated; none of them holds a tab or a
     newline: paths with those are not indexed, slugs are made of URL-safe characters)."""
     text = "".join(f"{row[0]}\t{row[1]}\t{row[2]}\n" for row in rows)
-    path = index_dir / FINGERPRINTS
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(f"{live}\t{generation}\n{text}", encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomically(index_dir / FINGERPRINTS, f"{live}\t{generation}\n{text}")
+
+
+def indexed_fingerprints(ix: Any) -> dict[str, Fingerprint]:
+    """path -> fingerprint of every live document, read from the fingerprint lexicon."""
+    result: dict[str, Fingerprint] = {}
+    with ix.reader() as reader:
+        for segment, _offset in reader.leaf_readers():
+            deletions = segment.has_deletions()
+            for raw in segment.lexicon("fingerprint"):
+                # only a segment with deletions needs its postings read
+                if deletions and not segment.postings("fingerprint", raw).is_active():
+                    continue
+                fp = Fingerprint.decode(raw.decode("utf-8"))
+                result[fp.source_path] = fp
+    return result
+
+
+def cached_fingerprints(ix: Any, index_dir: Path, live: str) -> dict[str, Fingerprint]:
+    """indexed_fingerprints, from fingerprints.tsv when it was saved for this very commit."""
+    generation = ix.latest_generation()
+    rows = read_fingerprints(index_dir, live, generation)
+    if rows is not None:
+        return {row[0]: Fingerprint(*row) for row in rows}
+    found = indexed_fingerprints(ix)
+    save_fingerprints(index_dir, live, generation, found.values())
+    return found
+
+
+def save_fingerprints(
+    index_dir: Path, live: str, generation: int, fingerprints: Iterable[Fingerprint]
+) -> None:
+    """Save fingerprints.tsv for this commit of this live folder."""
+    rows = [[fp.source_path, fp.content_hash, fp.slug] for fp in fingerprints]
+    write_fingerprints(index_dir, live, generation, rows)
 
 
 def read_last_report(index_dir: Path) -> dict[str, Any] | None:

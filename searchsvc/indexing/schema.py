@@ -12,6 +12,7 @@ Three kinds of fields:
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from dataclasses import fields as dataclass_fields
 from typing import Any
 
 from whoosh import fields, formats
@@ -56,6 +57,10 @@ QUERY_FIELDS: dict[str, tuple[str, ...]] = {
 PRIMARY_TICKER_WEIGHT = 10
 MENTIONED_TICKER_WEIGHT_MAX = 2
 MAX_UNKNOWN_WEIGHT = 100
+# The stored document keeps Article.body_text under the index field's name; stored_document
+# and article_from_stored are the only code that knows it.
+STORED_BODY = "body"
+_LIST_FIELDS = ("authors", "categories", "tags", "keywords")
 
 
 def _values_field(weighted: bool = False) -> fields.FieldType:
@@ -134,8 +139,8 @@ def stored_document(
 ) -> dict[str, Any]:
     """The stored part: everything a hit or /api/articles/<slug> shows."""
     doc = asdict(article)
-    doc["body"] = doc.pop("body_text")
-    for key in ("authors", "categories", "tags", "keywords"):
+    doc[STORED_BODY] = doc.pop("body_text")
+    for key in _LIST_FIELDS:
         doc[key] = list(doc[key])
     doc["tickers"] = [ticker_to_json(t) for t in tickers]
     doc["unknown_symbols"] = [
@@ -143,6 +148,16 @@ def stored_document(
     ]
     doc["indexed_at"] = indexed_at
     return doc
+
+
+def article_from_stored(doc: dict[str, Any]) -> Article:
+    """The Article a stored document was made from: stored_document's inverse."""
+    names = {f.name for f in dataclass_fields(Article)}
+    data = {k: v for k, v in doc.items() if k in names}
+    data["body_text"] = doc[STORED_BODY]
+    for key in _LIST_FIELDS:
+        data[key] = tuple(data[key])
+    return Article(**data)
 
 
 def to_document(

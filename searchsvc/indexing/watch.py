@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Protocol
 
 from searchsvc.entities.dictionary import companies_for
 from searchsvc.errors import ReindexRunning
-from searchsvc.indexing.build import ReindexReport, build_index
-from searchsvc.ingest.articles import is_article_path, iter_article_paths
+from searchsvc.indexing.build import build_index
+from searchsvc.indexing.report import ReindexReport, format_report, report_lines
+from searchsvc.ingest.scan import is_article_path, iter_article_paths
 
 if TYPE_CHECKING:
     from watchdog.events import FileSystemEvent
@@ -33,11 +34,6 @@ log = logging.getLogger("searchsvc.indexing.watch")
 STOP_CHECK_SECONDS = 0.1  # how often the loop looks at the stop event while idle
 BUSY_RETRY_SECONDS = 0.5  # pause before retrying when another writer holds the lock
 FAILURE_RETRY_SECONDS = (1.0, 2.0, 5.0, 15.0, 60.0)  # backoff after runs that raised
-
-
-def format_report(report: ReindexReport) -> str:
-    """One line for a report (see ReindexReport.summary)."""
-    return report.summary()
 
 
 def run_watch(
@@ -183,14 +179,10 @@ class _Runner:
         self._report(report)
 
     def _report(self, report: ReindexReport) -> None:
-        reason = f"; rebuilt everything: {report.full_reason}" if report.full_reason else ""
-        log.info("%s%s", format_report(report), reason)
-        for error in report.errors:
-            log.warning("skipped %s: %s", error.path, error.reason)
-        for warning in report.warnings:
-            log.warning("warning %s: %s", warning.path, warning.message)
-        for slug in report.kept_stale:
-            log.warning("kept the previous version of %r (its file now fails)", slug)
+        log.info("%s", format_report(report))
+        for line in report_lines(report):
+            if line.problem:
+                log.warning("%s", line.text)
         if self._on_report is not None:
             try:
                 self._on_report(report)

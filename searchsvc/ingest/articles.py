@@ -1,4 +1,5 @@
-"""Read one Markdown file into a frozen :class:`Article`.
+"""Parse one Markdown file's bytes into a frozen :class:`Article` (finding and reading
+the files of a content folder is scan.py's job).
 
 Frontmatter keys differ between sites (the seed site, Hugo, Jekyll); each field is read
 from the first key present, case-insensitively, as ``../shared/API.md`` specifies.
@@ -8,13 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
 import re
-import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 from searchsvc.ingest.dates import parse_date
 from searchsvc.ingest.frontmatter_reader import FrontmatterError, split_frontmatter
@@ -59,7 +57,6 @@ class ArticleError(Exception):
 
 
 MAX_ARTICLE_BYTES = 5 * 1024 * 1024
-ARTICLE_SUFFIXES = (".md", ".markdown")
 
 _MB = 1024 * 1024
 _Strings = tuple[str, ...]
@@ -68,77 +65,9 @@ _FALSE = frozenset({"false", "no", "off", "0", "n"})
 _SLUG_SEPARATORS_RE = re.compile(r"[-_]+")
 
 
-def is_article_path(relative: str) -> bool:
-    """Whether a content-relative, "/"-separated path names an article file: a .md or
-    .markdown file, no hidden file or folder on the way (the rule iter_article_paths walks by)."""
-    parts = relative.split("/")
-    return all(part and not part.startswith(".") for part in parts) and parts[-1].lower().endswith(
-        ARTICLE_SUFFIXES
-    )
-
-
-def iter_article_paths(content_dir: Path) -> list[Path]:
-    """Every .md/.markdown file under content_dir, hidden files and folders skipped, sorted."""
-    return _walk(content_dir)[0]
-
-
-def scan_article_paths(content_dir: Path) -> tuple[list[Path], list[ArticleError]]:
-    """iter_article_paths, with what the walk could not enter: folders it could not list
-    and symbolic links to folders (never followed), each as an error to report."""
-    return _walk(content_dir)
-
-
-def load_corpus(content_dir: Path) -> tuple[list[Article], list[ArticleError]]:
-    """Load every article; bad files and duplicate slugs become errors, never exceptions.
-
-    Of two files with the same slug, the first in path order wins. Raises
-    FileNotFoundError/NotADirectoryError only when content_dir itself is not a folder.
-    """
-    paths, errors = _walk(content_dir)
-    articles: list[Article] = []
-    owners: dict[str, str] = {}
-    for path in paths:
-        try:
-            article = load_article(path, content_dir)
-        except ArticleError as error:
-            errors.append(error)
-            continue
-        owner = owners.setdefault(article.slug, article.source_path)
-        if owner != article.source_path:
-            reason = f"duplicate slug {article.slug!r} (already used by {owner})"
-            errors.append(ArticleError(article.source_path, reason))
-            continue
-        articles.append(article)
-    errors.sort(key=lambda error: error.path)
-    return articles, errors
-
-
-def load_article(path: Path, content_dir: Path) -> Article:
-    """Read and parse one file; raises only ArticleError."""
-    return parse_article(read_article_bytes(path, content_dir), _relative(path, content_dir))
-
-
-def read_article_bytes(path: Path, content_dir: Path) -> bytes:
-    """A file's bytes, for hashing and parse_article; type and size are checked first.
-
-    Raises ArticleError (not a regular file, too large, unreadable) with the same reasons
-    load_article gives.
-    """
-    source_path = _relative(path, content_dir)
-    try:
-        # A link may point anywhere (ln -s /etc/passwd x.md): only what lies inside the
-        # content folder is ever read.
-        if _links_out_of(path, content_dir):
-            raise ArticleError(source_path, "symlink out of the content folder")
-        status = path.stat()
-        if not stat.S_ISREG(status.st_mode):
-            raise ArticleError(source_path, "not a regular file")
-        if status.st_size > MAX_ARTICLE_BYTES:
-            raise ArticleError(source_path, _too_large(status.st_size))
-        with path.open("rb") as file:
-            return file.read(MAX_ARTICLE_BYTES + 1)  # parse_article rejects a file that grew
-    except OSError as error:
-        raise ArticleError(source_path, f"unreadable ({error.strerror or error})") from None
+def file_hash(data: bytes) -> str:
+    """An article file's content hash: the SHA-256 of its bytes, in hex."""
+    return hashlib.sha256(data).hexdigest()
 
 
 def parse_article(data: bytes, source_path: str) -> Article:
@@ -146,11 +75,16 @@ def parse_article(data: bytes, source_path: str) -> Article:
     return read_article(data, source_path)[0]
 
 
-def read_article(data: bytes, source_path: str) -> tuple[Article, tuple[str, ...]]:
+def read_article(
+    data: bytes, source_path: str, content_hash: str | None = None
+) -> tuple[Article, tuple[str, ...]]:
     """parse_article, with what had to be forgiven to read the file (warnings for the
-    reindex report: "frontmatter is not strict YAML: ..."); raises only ArticleError."""
+    reindex report: "frontmatter is not strict YAML: ..."); raises only ArticleError.
+
+    content_hash is file_hash(data) when the caller has it already (the indexer hashes
+    every file to see whether it changed, before parsing any)."""
     if len(data) > MAX_ARTICLE_BYTES:
-        raise ArticleError(source_path, _too_large(len(data)))
+        raise ArticleError(source_path, too_large(len(data)))
     if b"\x00" in data:
         raise ArticleError(source_path, "binary file (NUL byte)")
     try:
@@ -195,7 +129,7 @@ def read_article(data: bytes, source_path: str) -> tuple[Article, tuple[str, ...
         image=_link(meta.get("image")),
         url=_link(meta.get("url")),
         source_path=source_path,
-        content_hash=hashlib.sha256(data).hexdigest(),
+        content_hash=content_hash or file_hash(data),
     ), warnings
 
 
@@ -278,60 +212,7 @@ def _link(value: object) -> str | None:
     return _text(value)
 
 
-def _links_out_of(path: Path, content_dir: Path) -> bool:
-    """Whether path, through a symbolic link on the way, names a file outside content_dir.
-
-    Only the steps inside the content folder are checked for links (one lstat each), so a
-    content folder that itself lives behind a link is fine."""
-    try:
-        steps = [path, *(content_dir / p for p in path.relative_to(content_dir).parents)]
-    except ValueError:
-        steps = [path]
-    if not any(step.is_symlink() for step in steps if step != content_dir):
-        return False
-    try:
-        target = path.resolve()
-    except RuntimeError:  # a loop of links (Python 3.11 raises this, not OSError)
-        raise ArticleError(_relative(path, content_dir), "unreadable (symlink loop)") from None
-    return not target.is_relative_to(content_dir.resolve())
-
-
-def _relative(path: Path, content_dir: Path) -> str:
-    try:
-        return path.relative_to(content_dir).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
-def _too_large(size: int) -> str:
-    megabytes = math.ceil(size * 10 / _MB) / 10  # rounded up: never "5.0 MB > 5 MB"
+def too_large(size: int) -> str:
+    """Why a file of size bytes is refused (rounded up: never "5.0 MB > 5 MB")."""
+    megabytes = math.ceil(size * 10 / _MB) / 10
     return f"too large ({megabytes:.1f} MB > {MAX_ARTICLE_BYTES // _MB} MB)"
-
-
-def _walk(content_dir: Path) -> tuple[list[Path], list[ArticleError]]:
-    """Article paths under content_dir (sorted), and the folders the walk did not enter:
-    those it could not list and symbolic links to folders (never followed: they may lead
-    out of the content folder, or in a loop)."""
-    if not content_dir.is_dir():
-        if content_dir.exists():
-            raise NotADirectoryError(f"content folder is not a folder: {content_dir}")
-        raise FileNotFoundError(f"content folder not found: {content_dir}")
-    errors: list[ArticleError] = []
-
-    def unreadable_folder(error: OSError) -> None:
-        where = _relative(Path(error.filename or content_dir), content_dir)
-        errors.append(ArticleError(where, f"unreadable folder ({error.strerror or error})"))
-
-    paths: list[Path] = []
-    for root, folders, files in os.walk(content_dir, onerror=unreadable_folder):
-        folders[:] = [name for name in folders if not name.startswith(".")]
-        for name in folders:
-            if os.path.islink(os.path.join(root, name)):
-                where = _relative(Path(root, name), content_dir)
-                errors.append(ArticleError(where, "symlink to a folder (not followed)"))
-        paths.extend(
-            Path(root, name)
-            for name in files
-            if not name.startswith(".") and name.lower().endswith(ARTICLE_SUFFIXES)
-        )
-    return sorted(paths), errors

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from searchsvc.errors import BadParameter, SearchsvcError
+from searchsvc.files import write_atomically
 from searchsvc.quality.relevance import (
     BASELINE_FORMAT,
     METRICS,
@@ -59,9 +60,7 @@ def save_baseline(run: RelevanceRun, path: Path | str) -> None:
     if path.parent != Path():
         path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(run.to_json(), indent=2, ensure_ascii=False) + "\n"
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)
+    write_atomically(path, text)
 
 
 def baseline_from_json(data: Any, source: str = "<baseline>") -> Baseline:

@@ -1,0 +1,106 @@
+"""The content folder: the one duplicate-slug rule, and each file hashed once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from searchsvc.indexing.build import build_index
+from searchsvc.ingest import articles, scan
+from searchsvc.ingest.articles import file_hash, read_article
+from searchsvc.ingest.scan import claim_slugs, load_corpus, read_source
+from tests.conftest import write_article
+
+
+class Claim(NamedTuple):
+    source_path: str
+    slug: str
+
+
+@pytest.mark.parametrize(
+    ("claims", "losers", "reasons"),
+    [
+        ([], set(), []),
+        ([Claim("a.md", "x"), Claim("b.md", "y")], set(), []),
+        (
+            [Claim("b.md", "x"), Claim("a.md", "x")],  # sorted order, not the order given
+            {"b.md"},
+            ["b.md: duplicate slug 'x' (already used by a.md)"],
+        ),
+        (
+            [Claim("c.md", "x"), Claim("b.md", "x"), Claim("a.md", "x")],
+            {"b.md", "c.md"},
+            [
+                "b.md: duplicate slug 'x' (already used by a.md)",
+                "c.md: duplicate slug 'x' (already used by a.md)",
+            ],
+        ),
+        (
+            # paths compare as strings: "-" sorts before "/"
+            [Claim("news/a.md", "x"), Claim("news-a.md", "x")],
+            {"news/a.md"},
+            ["news/a.md: duplicate slug 'x' (already used by news-a.md)"],
+        ),
+    ],
+)
+def test_claim_slugs(claims: list[Claim], losers: set[str], reasons: list[str]) -> None:
+    found, errors = claim_slugs(iter(claims))  # any iterable, read once
+    assert found == losers
+    assert [str(e) for e in errors] == reasons
+
+
+PATHS = st.lists(st.from_regex(r"[a-c]{1,3}(/[a-c]{1,2})?\.md", fullmatch=True), unique=True)
+
+
+@given(paths=PATHS, data=st.data())
+def test_each_slug_goes_to_its_first_path_whatever_the_order(
+    paths: list[str], data: st.DataObject
+) -> None:
+    claims = [Claim(p, data.draw(st.sampled_from("xyz"))) for p in paths]
+    losers, errors = claim_slugs(data.draw(st.permutations(claims)))
+    owners = {c.slug: min(p for p, s in claims if s == c.slug) for c in claims}
+    assert losers == {c.source_path for c in claims if owners[c.slug] != c.source_path}
+    assert [e.path for e in errors] == sorted(losers)
+
+
+def test_load_corpus_and_the_index_give_a_slug_to_the_same_file(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    write_article(content, "news/a.md", "---\nslug: same\ntitle: In a folder\n---\nBody.\n")
+    write_article(content, "news-a.md", "---\nslug: same\ntitle: Beside it\n---\nBody.\n")
+    corpus, corpus_errors = load_corpus(content)
+    report = build_index(content, tmp_path / "index", workers=1)
+    lost = [("news/a.md", "duplicate slug 'same' (already used by news-a.md)")]
+    assert [a.source_path for a in corpus] == ["news-a.md"]
+    assert [(e.path, e.reason) for e in corpus_errors] == lost
+    assert [(e.path, e.reason) for e in report.errors] == lost
+
+
+def test_the_hash_read_with_the_bytes_is_the_articles(tmp_path: Path) -> None:
+    path = write_article(tmp_path, "a.md", "# Title\n\nBody.\n")
+    source = read_source(path, tmp_path)
+    assert source.data is not None and source.content_hash == file_hash(path.read_bytes())
+    article, _ = read_article(source.data, source.source_path, source.content_hash)
+    assert article.content_hash == source.content_hash
+
+
+def test_an_index_run_hashes_each_file_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    content = tmp_path / "content"
+    for name in ("a", "b", "c"):
+        write_article(content, f"{name}.md", f"# {name.upper()} title\n\nBody {name}.\n")
+    hashed: list[bytes] = []
+
+    def counting_hash(data: bytes) -> str:
+        hashed.append(data)
+        return file_hash(data)
+
+    monkeypatch.setattr(scan, "file_hash", counting_hash)
+    monkeypatch.setattr(articles, "file_hash", counting_hash)
+    report = build_index(content, tmp_path / "index", workers=1)
+    assert report.added == 3
+    assert len(hashed) == 3
