@@ -44,16 +44,20 @@ def analyzed_part(text: str) -> str:
 
 
 def _trie(words: list[str]) -> str:
-    """A pattern matching the start of any of words (none a prefix of another), shaped
-    as a trie: one branch per distinct next character."""
+    """A pattern matching the start of any of words, shaped as a trie: one branch per
+    distinct next character, and where a word ends inside a longer one, the longer first
+    (as an alternation ordered longest first would)."""
     tree: Trie = {}
     for word in words:
         node = tree
         for char in word:
             node = node.setdefault(char, {})
+        node[""] = {}  # a word ends here
 
     def render(node: Trie) -> str:
-        branches = [re.escape(char) + render(child) for char, child in sorted(node.items())]
+        branches = [re.escape(char) + render(child) for char, child in sorted(node.items()) if char]
+        if "" in node and branches:
+            branches.append("")  # (?:...|): the longer words first, then this one
         if len(branches) <= 1:
             return "".join(branches)
         return "(?:" + "|".join(branches) + ")"
@@ -64,12 +68,8 @@ def _trie(words: list[str]) -> str:
 @lru_cache(maxsize=4096)
 def _candidates_pattern(terms: frozenset[str]) -> re.Pattern[str]:
     # A stem is nearly always a prefix of its words, less a final letter at most
-    # ("compani" <- "company"); the analyzer confirms each candidate below. A prefix that
-    # starts with another one adds no candidate: the shorter one already finds its words.
-    prefixes: list[str] = []
-    for prefix in sorted({t[: max(len(t) - 1, 2)] if len(t) > 3 else t for t in terms}):
-        if not prefixes or not prefix.startswith(prefixes[-1]):
-            prefixes.append(prefix)
+    # ("compani" <- "company"); the analyzer confirms each candidate below.
+    prefixes = sorted({t[: max(len(t) - 1, 2)] if len(t) > 3 else t for t in terms})
     return re.compile(rf"(?<![^\W_])(?:{_trie(prefixes)})[^\W_]*(?:[&.'’][^\W_]+)*")
 
 
