@@ -7,7 +7,12 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from searchsvc.indexing.schema import STORED_BODY, article_from_stored, stored_document
+from searchsvc.indexing.schema import (
+    STORED_BODY,
+    article_from_stored,
+    stored_as_article_json,
+    stored_document,
+)
 from searchsvc.ingest.articles import Article
 
 TEXT = st.text(max_size=20)
@@ -39,3 +44,12 @@ def test_a_stored_document_gives_back_its_article(article: Article) -> None:
     assert stored[STORED_BODY] == article.body_text and "body_text" not in stored
     # as JSON clients and the admin views see it: lists, not tuples
     assert article_from_stored(json.loads(json.dumps(stored))) == article
+
+
+@given(article=ARTICLES)
+def test_the_article_json_uses_the_articles_own_field_names(article: Article) -> None:
+    shown = stored_as_article_json(stored_document(article, (), (), "2025-01-01T00:00:00Z"))
+    assert STORED_BODY not in shown
+    for name in Article.__dataclass_fields__:
+        value = getattr(article, name)
+        assert shown[name] == (list(value) if isinstance(value, tuple) else value)

@@ -57,8 +57,8 @@ QUERY_FIELDS: dict[str, tuple[str, ...]] = {
 PRIMARY_TICKER_WEIGHT = 10
 MENTIONED_TICKER_WEIGHT_MAX = 2
 MAX_UNKNOWN_WEIGHT = 100
-# The stored document keeps Article.body_text under the index field's name; stored_document
-# and article_from_stored are the only code that knows it.
+# The stored document keeps Article.body_text under the index field's name; stored_document,
+# article_from_stored and stored_as_article_json are the only code that knows it.
 STORED_BODY = "body"
 _LIST_FIELDS = ("authors", "categories", "tags", "keywords")
 
@@ -158,6 +158,14 @@ def article_from_stored(doc: dict[str, Any]) -> Article:
     for key in _LIST_FIELDS:
         data[key] = tuple(data[key])
     return Article(**data)
+
+
+def stored_as_article_json(doc: dict[str, Any]) -> dict[str, Any]:
+    """A stored document under Article's own field names (`body_text`), as
+    /api/articles/<slug> shows it."""
+    data = dict(doc)
+    data["body_text"] = data.pop(STORED_BODY)
+    return data
 
 
 def to_document(

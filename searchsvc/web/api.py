@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from searchsvc.errors import BadParameter, IndexNotFound
 from searchsvc.indexing.layout import read_last_report
-from searchsvc.indexing.schema import FACET_FIELDS
+from searchsvc.indexing.schema import FACET_FIELDS, stored_as_article_json
 from searchsvc.query.request import SearchRequest
 from searchsvc.query.results import results_to_json
 from searchsvc.web.args import comma_arg, int_arg, list_arg, search_args_from_json
@@ -64,8 +64,7 @@ def search_post() -> dict[str, Any]:
 @bp.get("/api/articles/<path:slug>")
 def article(slug: str) -> dict[str, Any]:
     with service().lease() as gen:
-        doc = dict(gen.stored(gen.article_docnum(slug)))
-    doc["body_text"] = doc.pop("body")
+        doc = stored_as_article_json(gen.stored(gen.article_docnum(slug)))
     doc["author"] = doc["authors"][0] if doc["authors"] else None
     doc["category"] = doc["categories"][0] if doc["categories"] else None
     return doc
