@@ -95,3 +95,27 @@ def test_readme_points_at_files_that_exist() -> None:
     for path in ("relevance/seeds.tsv", "relevance/seeds-baseline.json", "relevance/README.md"):
         assert path in README
         assert (Path(ROOT) / path).is_file(), path
+
+
+def _layout_table() -> dict[str, set[str]]:
+    """README's "How it is built": package folder ("" for searchsvc/ itself) -> modules."""
+    section = README.split("## How it is built", 1)[1].split("\n## ", 1)[0]
+    listed: dict[str, set[str]] = {}
+    for row in re.findall(r"^\| (.+?) \| .+? \| (.+) \|$", section, re.MULTILINE):
+        name, modules = row
+        folder = name.strip("`/") if name.startswith("`") else ""
+        listed.setdefault(folder, set()).update(re.findall(r"`(\w+\.py)`", modules))
+    return listed
+
+
+def test_how_it_is_built_names_every_package_and_module() -> None:
+    package = ROOT / "searchsvc"
+    actual = {
+        p.parent.relative_to(package).as_posix().replace(".", ""): set()
+        for p in package.rglob("__init__.py")
+    }
+    for path in package.rglob("*.py"):
+        folder = path.parent.relative_to(package).as_posix().replace(".", "")
+        if path.name != "__init__.py" or folder == "":
+            actual[folder].add(path.name)
+    assert _layout_table() == actual
