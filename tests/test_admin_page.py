@@ -32,16 +32,14 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from benchmarks.servers import OPENER, fetch
 from searchsvc import create_app
 from searchsvc.admin.reindex import PUBLIC_PATHS
-from tests.conftest import ROOT, SEEDS
-from tests.test_e2e import OPENER, fetch, running_server
+from tests.conftest import AUTH, ROOT, SEEDS, TOKEN, running_server
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, ConsoleMessage, Page, Response
 
-TOKEN = "page-test-token-7f3a"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
 PACKAGE = ROOT / "searchsvc" / "admin"
 ASSETS = ["/admin/static/admin.js", "/admin/static/admin.css"]
 SHELL = ["/admin/", *ASSETS]

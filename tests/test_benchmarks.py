@@ -11,6 +11,7 @@ from benchmarks.gencorpus import generate_corpus
 from benchmarks.querymix import BenchQuery, Clause, Term, build_mix, fts5_string
 from benchmarks.report import summarize
 from searchsvc.ingest.articles import Article, load_corpus
+from tests.conftest import make_article
 
 
 def _q(*clauses: Clause, **filters: object) -> BenchQuery:
@@ -74,11 +75,9 @@ def test_summarize_gives_interpolated_percentiles() -> None:
 
 
 def _article(slug: str, title: str, body: str, tag: str, day: str) -> Article:
-    return Article(
-        slug=slug, title=title, excerpt=body[:60], body_text=body, published_at=day,
-        updated_at=None, authors=("Ann Lee",), categories=("Markets",), tags=(tag,),
-        keywords=(), featured=None, image=None, url=None, source_path=f"{slug}.md",
-        content_hash=slug,
+    return make_article(
+        slug, body, title=title, excerpt=body[:60], published_at=day, authors=("Ann Lee",),
+        categories=("Markets",), tags=(tag,), content_hash=slug,
     )  # fmt: skip
 
 

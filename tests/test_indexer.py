@@ -18,20 +18,11 @@ from searchsvc.indexing.build import (
 )
 from searchsvc.indexing.layout import MANIFEST, read_manifest, writer_lock
 from searchsvc.query.generation import IndexHandle
-from tests.conftest import write_article
-
-ARTICLE = """---
-slug: {slug}
-title: {title}
-publishedAt: "2025-06-01"
-tags: [Testing]
----
-{body}
-"""
+from tests.conftest import article_text, write_article
 
 
 def article(slug: str, title: str = "A title", body: str = "Some body text.") -> str:
-    return ARTICLE.format(slug=slug, title=title, body=body)
+    return article_text(body, slug=slug, title=title, publishedAt="2025-06-01", tags=["Testing"])
 
 
 def index_state(index_dir: Path) -> dict[str, dict[str, Any]]:

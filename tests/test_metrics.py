@@ -15,10 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from searchsvc import create_app
 from searchsvc.indexing.build import build_index
 from searchsvc.indexing.layout import writer_lock
-from tests.conftest import SEEDS, write_article
-
-TOKEN = "metrics-token"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
+from tests.conftest import AUTH, SEEDS, TOKEN, write_article
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 

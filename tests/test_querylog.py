@@ -24,10 +24,8 @@ from searchsvc import create_app
 from searchsvc.settings import load_settings
 from searchsvc.web import querylog
 from searchsvc.web.querylog import DB_NAME, EXTENSION, QueryLog
-from tests.conftest import SEEDS
+from tests.conftest import AUTH, SEEDS, TOKEN
 
-TOKEN = "querylog-admin-token"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
 COLUMNS = {
     "id",
     "ts",

@@ -21,9 +21,8 @@ from searchsvc import create_app
 from searchsvc.cli import main
 from searchsvc.ops.ratelimit import SQLiteStorage, storage_uri
 from searchsvc.settings import BadSetting, load_settings
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, TOKEN
 
-TOKEN = "rl-token"
 DB_NAME = "ratelimit.sqlite3"
 
 

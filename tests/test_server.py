@@ -13,9 +13,8 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import pytest
 
-from tests.test_e2e import Server, fetch, running_server
-
-TOKEN = "server-test-token"
+from benchmarks.servers import fetch
+from tests.conftest import TOKEN, Server, running_server, serving
 
 
 @pytest.fixture(scope="module")
@@ -180,24 +179,14 @@ def test_a_site_whose_only_article_is_broken_still_serves(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     """`searchsvc serve` used to fail to boot its workers on an index of no documents."""
-    import subprocess
-
-    from tests.test_e2e import launch, stop, wait_until_healthy
-
     root = tmp_path_factory.mktemp("empty-site")
     content = root / "content"
     content.mkdir()
     (content / "only.md").write_text('---\ntitle: "x\n---\nb\n')
-    log = root / "server.log"
-    process: subprocess.Popen[bytes]
-    process, base = launch(root, log, {}, "--content", str(content), "--index", str(root / "i"))
-    try:
-        wait_until_healthy(process, base, log)
+    with serving(root, "--content", str(content), "--index", str(root / "i")) as (_, base):
         health = fetch(f"{base}/healthz").body
         assert (health["documents"], health["last_reindex_errors"]) == (0, 1)
         assert fetch(f"{base}/api/search?q=anything").body["total"] == 0
-    finally:
-        stop(process)
 
 
 def test_a_body_cut_short_is_a_client_error_without_traceback(server: Server) -> None:
