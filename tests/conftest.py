@@ -1,5 +1,9 @@
 """Shared helpers: the seed corpus indexed once per session, apps over it (with the admin
 token or without), the one error shape, articles to write, and real servers.
+
+Markers (registered in pyproject.toml): `e2e` for tests through a real server process,
+`browser` for Playwright in Chromium, `slow` for tests that take seconds on a quiet
+machine. `pytest -m "not slow and not browser"` is the fast run while working.
 """
 
 from __future__ import annotations

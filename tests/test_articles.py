@@ -425,6 +425,7 @@ def test_parse_article_raises_only_article_error_on_any_frontmatter(
     assert parsed.slug and parsed.title
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("site", ["limitbreakit", "news"])
 def test_real_corpus_loads_cleanly(site: str) -> None:
     if not (CORPUS / site).is_dir():

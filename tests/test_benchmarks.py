@@ -134,6 +134,8 @@ def test_reindex_benchmark_runs_end_to_end(tmp_path: Path) -> None:
     assert all(row["p50"] is not None for row in rows if "p50" in row)
 
 
+@pytest.mark.slow
+@pytest.mark.e2e
 def test_soak_benchmark_runs_end_to_end(tmp_path: Path) -> None:
     """A short soak (benchmarks/soak.py): a real server under load through reindexes,
     killed reindexes and a killed worker, with no failed request and every edit found."""
@@ -150,6 +152,7 @@ def test_soak_benchmark_runs_end_to_end(tmp_path: Path) -> None:
     assert not result["after"]["edits_not_searchable"]
 
 
+@pytest.mark.slow
 def test_query_limits_benchmark_runs_end_to_end(tmp_path: Path) -> None:
     """A small run of benchmarks/query_limits.py: every query is timed, none fails, and
     the limits the responses name are reported."""

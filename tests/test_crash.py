@@ -275,6 +275,8 @@ def leftovers(index_dir: Path) -> list[str]:
     return stale_live + builds + temporary
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(300)  # 25 rounds of builds: a minute on a busy 2-core machine
 def test_kill_9_during_reindex_never_breaks_the_index(tmp_path: Path) -> None:
     rng = random.Random(SEED)
     content, index_dir, scratch = tmp_path / "content", tmp_path / "index", tmp_path / "fresh"

@@ -15,6 +15,8 @@ import pytest
 from benchmarks.servers import fetch
 from tests.conftest import Server, running_server
 
+pytestmark = pytest.mark.e2e
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:

@@ -319,6 +319,8 @@ def visibility(live: Live, responses: list[Response]) -> list[tuple[int, str, fl
     return figures
 
 
+@pytest.mark.slow
+@pytest.mark.e2e
 def test_searches_during_reindexes_never_fail_and_see_one_generation(tmp_path: Path) -> None:
     started = time.monotonic()
     live = Live(tmp_path)

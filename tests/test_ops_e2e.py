@@ -21,6 +21,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from benchmarks.servers import OPENER
 from tests.conftest import TOKEN, Server, running_server
 
+pytestmark = pytest.mark.e2e
+
 LIMIT = 30
 
 

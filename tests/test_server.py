@@ -16,6 +16,8 @@ import pytest
 from benchmarks.servers import fetch
 from tests.conftest import TOKEN, Server, running_server, serving
 
+pytestmark = pytest.mark.e2e
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
