@@ -107,6 +107,17 @@ def error_of(response: TestResponse, status: int | None = None, code: str | None
 
 
 @pytest.fixture
+def seed_site(seed_index: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A writable copy of seeds/ and of the session's index of it: (content, index), as
+    build_index(content, index) leaves them, copied in milliseconds instead of built."""
+    content, index_dir = tmp_path / "content", tmp_path / "index"
+    shutil.copytree(SEEDS, content)
+    # apps over the session's index write their query log beside it: not part of the copy
+    shutil.copytree(seed_index, index_dir, ignore=shutil.ignore_patterns("querylog.sqlite3*"))
+    return content, index_dir
+
+
+@pytest.fixture
 def content_dir(tmp_path: Path) -> Path:
     """A writable copy of seeds/ for tests that edit content."""
     target = tmp_path / "content"
@@ -190,6 +201,16 @@ def serving(
         yield process, base
     finally:
         process.stop()
+
+
+@pytest.fixture(scope="session")
+def seed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One `searchsvc serve` over a copy of seeds/, with the admin token, its index built
+    by its first start, for the e2e tests that do not change its content (test_e2e,
+    test_server): one server start fewer per run."""
+    env = {"SEARCHSVC_ADMIN_TOKEN": TOKEN}
+    with running_server(tmp_path_factory.mktemp("seed-server"), env) as server:
+        yield server
 
 
 @contextmanager

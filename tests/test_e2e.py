@@ -1,27 +1,26 @@
 """End to end: `searchsvc serve` as a real process (gunicorn, 2 workers) over real HTTP.
 
-One server for the module, on a free port of 127.0.0.1, over a temporary copy of seeds/
-and an index folder that does not exist yet (so the first start must build it). The
-server is stopped with SIGTERM (then SIGKILL to its process group) in the finalizer.
+One server for the session (tests/conftest.py's seed_server, shared with test_server), on a
+free port of 127.0.0.1, over a temporary copy of seeds/ and an index folder that does not
+exist yet (so the first start must build it). The server is stopped with SIGTERM (then
+SIGKILL to its process group) in the finalizer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from urllib.parse import urlencode
 
 import pytest
 
 from benchmarks.servers import fetch
-from tests.conftest import Server, running_server
+from tests.conftest import Server
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with running_server(tmp_path_factory.mktemp("e2e")) as running:
-        yield running
+@pytest.fixture
+def server(seed_server: Server) -> Server:
+    return seed_server
 
 
 def test_first_start_builds_the_index_and_gunicorn_serves_it(server: Server) -> None:

@@ -4,7 +4,6 @@ URL rule, the index and reindex gauges read at scrape time, reindex runs, query-
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,9 +12,8 @@ from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from searchsvc import create_app
-from searchsvc.indexing.build import build_index
 from searchsvc.indexing.layout import writer_lock
-from tests.conftest import AUTH, SEEDS, TOKEN, write_article
+from tests.conftest import AUTH, TOKEN, write_article
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
@@ -36,14 +34,10 @@ def value(samples: Samples, name: str, **labels: str) -> float:
 
 
 @pytest.fixture
-def app(seed_index: Path, tmp_path: Path) -> Flask:
+def app(seed_site: tuple[Path, Path]) -> Flask:
     # a copy: POST /admin/reindex and the rate-limit file must not touch the shared index
-    content = tmp_path / "content"
-    shutil.copytree(SEEDS, content)
-    build_index(content, tmp_path / "index", workers=1)
-    return create_app(
-        {"INDEX_DIR": tmp_path / "index", "CONTENT_DIR": content, "ADMIN_TOKEN": TOKEN}
-    )
+    content, index_dir = seed_site
+    return create_app({"INDEX_DIR": index_dir, "CONTENT_DIR": content, "ADMIN_TOKEN": TOKEN})
 
 
 @pytest.fixture

@@ -7,23 +7,20 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Iterator
 from contextlib import ExitStack
 from urllib.parse import quote, urlencode, urlsplit
 
 import pytest
 
 from benchmarks.servers import fetch
-from tests.conftest import TOKEN, Server, running_server, serving
+from tests.conftest import TOKEN, Server, serving
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    root = tmp_path_factory.mktemp("server")
-    with running_server(root, {"SEARCHSVC_ADMIN_TOKEN": TOKEN}) as running:
-        yield running
+@pytest.fixture
+def server(seed_server: Server) -> Server:
+    return seed_server
 
 
 def address(server: Server) -> tuple[str, int]:
@@ -177,6 +174,7 @@ def test_no_traceback_in_the_log_for_client_errors(server: Server) -> None:
     assert "Traceback" not in server.log.read_text(errors="replace")
 
 
+@pytest.mark.slow  # a second server, of its own
 def test_a_site_whose_only_article_is_broken_still_serves(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
