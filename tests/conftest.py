@@ -13,6 +13,7 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from werkzeug.test import TestResponse
 
 from benchmarks.servers import Process, ServerFailed, start_server
 from searchsvc import create_app
+from searchsvc.indexing import build, layout
 from searchsvc.indexing.build import build_index
 from searchsvc.ingest.articles import Article
 from searchsvc.query.generation import IndexHandle
@@ -104,6 +106,13 @@ def error_of(response: TestResponse, status: int | None = None, code: str | None
     if code is not None:
         assert body["error"]["code"] == code, body
     return body["error"]
+
+
+@pytest.fixture
+def short_lock_wait(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The indexer waits 0.1 s for a writer lock another holds, not its 2 s: a test that
+    holds the lock gets its ReindexRunning (or 409) without waiting for nothing."""
+    monkeypatch.setattr(build, "writer_lock", partial(layout.writer_lock, wait_seconds=0.1))
 
 
 @pytest.fixture

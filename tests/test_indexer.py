@@ -183,7 +183,9 @@ def test_a_changed_company_dictionary_forces_a_full_rebuild(
     assert not build_index(content_dir, index_dir, companies_file=site).full
 
 
-def test_a_second_writer_gets_a_clear_error(content_dir: Path, tmp_path: Path) -> None:
+def test_a_second_writer_gets_a_clear_error(
+    content_dir: Path, tmp_path: Path, short_lock_wait: None
+) -> None:
     index_dir = tmp_path / "ix"
     with writer_lock(index_dir), pytest.raises(ReindexRunning, match="already running"):
         build_index(content_dir, index_dir, workers=1)

@@ -111,7 +111,9 @@ def test_no_index_is_index_up_0(tmp_path: Path) -> None:
     assert ("searchsvc_index_documents", ()) not in samples
 
 
-def test_reindex_runs_durations_and_errors(app: Flask, client: FlaskClient) -> None:
+def test_reindex_runs_durations_and_errors(
+    app: Flask, client: FlaskClient, short_lock_wait: None
+) -> None:
     content = app.config["CONTENT_DIR"]
     write_article(content, "new.md", "---\nslug: fresh\ntitle: Fresh\n---\n\nA new article.\n")
     (content / "broken.md").write_bytes(b"---\ntitle: [unclosed\n---\n\nbody\n")
