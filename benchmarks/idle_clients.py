@@ -23,8 +23,9 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+from benchmarks import servers
 from benchmarks.engines import log, save_json
-from benchmarks.reindex_bench import Process, child_env, fetch, free_port
+from benchmarks.servers import Process, fetch, free_port
 from searchsvc.indexing.build import build_index
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,20 +44,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def start(command: list[str], work: Path, name: str, port: int) -> Process:
-    index_dir = work / "index"
-    env = child_env(work, ROOT / "seeds", index_dir)
-    env.pop("SEARCHSVC_ADMIN_TOKEN", None)
-    server = Process(command, env, work / f"{name}.log")
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if fetch(f"http://127.0.0.1:{port}/healthz", timeout=2).status == 200:
-                return server
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        if not server.alive() or time.monotonic() > deadline:
-            raise SystemExit(f"error: {name} did not start:\n{server.log_text()[-2000:]}")
-        time.sleep(0.1)
+    env = {"SEARCHSVC_CONTENT_DIR": str(ROOT / "seeds"), "SEARCHSVC_INDEX_DIR": str(work / "index")}
+    server = Process(command, servers.child_env(work, env), work / f"{name}.log")
+    try:
+        servers.wait_healthy(server, f"http://127.0.0.1:{port}", timeout=60)
+    except servers.ServerFailed as error:
+        server.stop()
+        raise SystemExit(f"error: {name} did not start: {error}") from None
+    return server
 
 
 def timed_healthz(port: int, n: int, timeout: float) -> dict[str, Any]:

@@ -8,30 +8,26 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 import os
 import platform
 import random
 import re
 import signal
-import socket
 import statistics
 import string
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from benchmarks import servers
 from benchmarks.bench import DEFAULT_CORPUS
 from benchmarks.engines import log, save_json
 from benchmarks.gencorpus import generate_corpus
+from benchmarks.servers import Process, fetch
 from searchsvc.entities.dictionary import companies_for
 from searchsvc.indexing.build import build_index, dictionary_fingerprint
 from searchsvc.indexing.layout import indexed_fingerprints, read_manifest
@@ -43,8 +39,6 @@ SEARCHABLE_TARGET = 1.0  # seconds, p95 from the file write to a search that fin
 START_TIMEOUT = 300.0  # a 20k-article server opens its index in every worker first
 POLL_TIMEOUT = 30.0  # give up on one edit after this long
 TOKEN = "admin-bench-token"
-# never through a proxy, whatever the environment says
-OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 _SLUG_LINE = re.compile(rb"^slug:[ \t]*(.*?)[ \t]*$", re.MULTILINE)
 
 
@@ -255,103 +249,28 @@ def profile_no_change(content: Path, index_dir: Path) -> str | None:
 # --- through a running server ------------------------------------------------------------
 
 
-@dataclass
-class Reply:
-    status: int
-    body: Any
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def fetch(url: str, data: Any = None, token: str | None = None, timeout: float = 30.0) -> Reply:
-    """One request on a new connection; JSON in and out."""
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    body = None
-    if data is not None:
-        body = json.dumps(data).encode("utf-8")
-        headers["Content-Type"] = "application/json"
-    request = urllib.request.Request(url, data=body, headers=headers)
-    try:
-        with OPENER.open(request, timeout=timeout) as response:
-            return Reply(response.status, json.loads(response.read()))
-    except urllib.error.HTTPError as error:
-        with error:
-            raw = error.read()
-        try:
-            return Reply(error.code, json.loads(raw))
-        except ValueError:
-            return Reply(error.code, raw.decode("utf-8", "replace"))
-
-
-class Process:
-    """A searchsvc subprocess in its own session, logging to a file."""
-
-    def __init__(self, command: list[str], env: dict[str, str], log_path: Path) -> None:
-        self.log_path = log_path
-        with open(log_path, "wb") as out:
-            self.popen = subprocess.Popen(
-                command,
-                env=env,
-                cwd=log_path.parent,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    def log_text(self) -> str:
-        return self.log_path.read_text("utf-8", errors="replace")
-
-    def alive(self) -> bool:
-        return self.popen.poll() is None
-
-    def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.popen.poll() is None:
-            self.popen.send_signal(sig)
-            try:
-                self.popen.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.popen.pid, signal.SIGKILL)
-                self.popen.wait(timeout=5)
+def settings(content: Path, index_dir: Path) -> dict[str, str]:
+    """The SEARCHSVC_* settings of this benchmark's server and watcher."""
+    return {
+        "SEARCHSVC_CONTENT_DIR": str(content),
+        "SEARCHSVC_INDEX_DIR": str(index_dir),
+        "SEARCHSVC_ADMIN_TOKEN": TOKEN,
+    }
 
 
 def child_env(work: Path, content: Path, index_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SEARCHSVC_")}
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    env["HOME"] = env["XDG_RUNTIME_DIR"] = str(work)  # nothing lands in the real home
-    env["SEARCHSVC_CONTENT_DIR"] = str(content)
-    env["SEARCHSVC_INDEX_DIR"] = str(index_dir)
-    env["SEARCHSVC_ADMIN_TOKEN"] = TOKEN
-    # the repository first, whatever the current folder
-    root = str(Path(__file__).resolve().parents[1])
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
-    return env
+    return servers.child_env(work, settings(content, index_dir))
 
 
 def start_server(work: Path, content: Path, index_dir: Path) -> tuple[Process, str, float]:
-    port = free_port()
-    command = [sys.executable, "-m", "searchsvc.cli", "serve", "--workers", "2"]
-    command += ["--port", str(port)]
-    server = Process(command, child_env(work, content, index_dir), work / "server.log")
-    base = f"http://127.0.0.1:{port}"
+    """`searchsvc serve --workers 2` over content; (it, its base URL, seconds to start)."""
     started = time.perf_counter()
-    while True:
-        if not server.alive():
-            raise SystemExit(f"error: the server exited:\n{server.log_text()[-4000:]}")
-        try:
-            # both workers warm up before they serve; a few answers suggest both are up
-            if all(fetch(f"{base}/healthz", timeout=5).status == 200 for _ in range(4)):
-                break
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        if time.perf_counter() - started > START_TIMEOUT:
-            server.stop()
-            raise SystemExit(f"error: no /healthz within {START_TIMEOUT:.0f} s")
-        time.sleep(0.2)
+    env = settings(content, index_dir)
+    try:
+        # both workers warm up before they serve; a few answers suggest both are up
+        server, base = servers.start_server(work, env=env, timeout=START_TIMEOUT, answers=4)
+    except servers.ServerFailed as error:
+        raise SystemExit(f"error: {error}") from None
     return server, base, time.perf_counter() - started
 
 
@@ -415,7 +334,7 @@ def searchable_figures(
         reindex_seconds: list[float] = []
 
         def post(rel: str) -> None:
-            seconds, reply = timed(lambda: fetch(f"{base}/admin/reindex", [rel], TOKEN))
+            seconds, reply = timed(lambda: fetch(f"{base}/admin/reindex", data=[rel], token=TOKEN))
             if reply.status != 200:
                 raise SystemExit(f"error: /admin/reindex answered {reply.status}: {reply.body}")
             reindex_seconds.append(seconds)

@@ -14,9 +14,7 @@ from flask.testing import FlaskClient
 
 from searchsvc import create_app
 from searchsvc.ops.accesslog import LOGGER, configure_serve_logging
-from tests.conftest import SEEDS
-
-TOKEN = "access-token"
+from tests.conftest import SEEDS, TOKEN
 
 
 @pytest.fixture

@@ -10,17 +10,7 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from searchsvc import create_app
-from tests.conftest import SEEDS
-
-TOKEN = "explain-token"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
-
-
-@pytest.fixture(scope="module")
-def admin(seed_index: Any) -> FlaskClient:
-    app = create_app({"INDEX_DIR": seed_index, "CONTENT_DIR": SEEDS, "ADMIN_TOKEN": TOKEN})
-    return app.test_client()
+from tests.conftest import AUTH
 
 
 def explain(client: FlaskClient, **params: Any) -> dict[str, Any]:

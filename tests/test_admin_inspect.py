@@ -8,7 +8,6 @@ index of a copy of seeds/ in tmp_path.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from werkzeug.test import TestResponse
 
 from searchsvc import create_app
 from searchsvc.admin.inspection import MAX_TEXT_BYTES
@@ -32,10 +30,8 @@ from searchsvc.indexing.build import build_index
 from searchsvc.indexing.replay import analyzable_fields, describe_analyzer, explain_analysis
 from searchsvc.indexing.schema import SCHEMA_VERSION, build_schema
 from searchsvc.ingest.articles import Article
-from tests.conftest import SEEDS, write_article
+from tests.conftest import AUTH, SEEDS, TOKEN, error_of, write_article
 
-TOKEN = "inspect-admin-token"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
 SCHEMA = build_schema()
 SEED_COUNT = len(list(SEEDS.glob("*.md")))
 NVIDIA = "nvidia-h20-export-controls-china-chip-sales"
@@ -56,26 +52,6 @@ def admin_app(index_dir: Path, content_dir: Path = SEEDS, **config: Any) -> Flas
             **config,
         }
     )
-
-
-@pytest.fixture(scope="module")
-def admin(seed_index: Path) -> Iterator[FlaskClient]:
-    """One admin-enabled client over the seed index for the whole module (Hypothesis tests
-    cannot use function-scoped fixtures)."""
-    app = admin_app(seed_index)
-    yield app.test_client()
-    app.extensions["searchsvc"].handle.close()
-
-
-def error_of(response: TestResponse, status: int, code: str) -> str:
-    """Check the one error shape; returns the message."""
-    assert response.status_code == status, response.get_data(as_text=True)
-    body = response.get_json()
-    assert isinstance(body, dict) and set(body) == {"error"}, body
-    assert set(body["error"]) == {"code", "message"}
-    assert body["error"]["code"] == code
-    message: str = body["error"]["message"]
-    return message
 
 
 def indexer_terms(field: str, text: str) -> list[str]:
@@ -392,13 +368,14 @@ def test_analyze_refuses_bad_requests(
     admin: FlaskClient, request_kwargs: dict[str, Any], fragment: str
 ) -> None:
     kwargs = {"method": "GET", **request_kwargs}
-    message = error_of(admin.open("/admin/analyze", headers=AUTH, **kwargs), 400, "bad_parameter")
+    response = admin.open("/admin/analyze", headers=AUTH, **kwargs)
+    message = error_of(response, 400, "bad_parameter")["message"]
     assert fragment in message
 
 
 def test_unknown_field_lists_the_valid_ones(admin: FlaskClient) -> None:
     response = admin.get("/admin/analyze?field=titel&text=x", headers=AUTH)
-    message = error_of(response, 400, "bad_parameter")
+    message = error_of(response, 400, "bad_parameter")["message"]
     assert all(field in message for field in analyzable_fields())
 
 
@@ -486,7 +463,8 @@ def test_every_seed_document_agrees_with_the_index(admin: FlaskClient) -> None:
 
 @pytest.mark.parametrize("slug", ["no-such-article", "a/b", NVIDIA + "x"])
 def test_unknown_document_is_404(admin: FlaskClient, slug: str) -> None:
-    message = error_of(admin.get(f"/admin/documents/{slug}", headers=AUTH), 404, "not_found")
+    response = admin.get(f"/admin/documents/{slug}", headers=AUTH)
+    message = error_of(response, 404, "not_found")["message"]
     assert repr(slug) in message
 
 

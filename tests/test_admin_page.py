@@ -32,16 +32,14 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from benchmarks.servers import OPENER, fetch
 from searchsvc import create_app
 from searchsvc.admin.auth import PUBLIC_PATHS
-from tests.conftest import ROOT, SEEDS
-from tests.test_e2e import OPENER, fetch, running_server
+from tests.conftest import AUTH, ROOT, SEEDS, TOKEN, running_server
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, ConsoleMessage, Page, Response
 
-TOKEN = "page-test-token-7f3a"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
 PACKAGE = ROOT / "searchsvc" / "admin"
 ASSETS = ["/admin/static/admin.js", "/admin/static/admin.css"]
 SHELL = ["/admin/", *ASSETS]
@@ -395,6 +393,8 @@ def explain(page: Page, query: str) -> None:
 
 
 @browser_test
+@pytest.mark.browser
+@pytest.mark.e2e
 def test_sign_in_keeps_the_token_for_the_tab_until_sign_out(page: Page, admin_server: str) -> None:
     from playwright.sync_api import expect
 
@@ -433,6 +433,8 @@ def test_sign_in_keeps_the_token_for_the_tab_until_sign_out(page: Page, admin_se
 
 
 @browser_test
+@pytest.mark.browser
+@pytest.mark.e2e
 def test_a_rejected_token_mid_session_asks_again(page: Page) -> None:
     from playwright.sync_api import expect
 
@@ -445,6 +447,8 @@ def test_a_rejected_token_mid_session_asks_again(page: Page) -> None:
 
 
 @browser_test
+@pytest.mark.browser
+@pytest.mark.e2e
 def test_explain_and_why_not(page: Page, admin_server: str, tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
@@ -502,6 +506,8 @@ def wait_for_logged(base: str, queries: list[str], timeout: float = 10.0) -> Non
 
 
 @browser_test
+@pytest.mark.browser
+@pytest.mark.e2e
 def test_query_log_shows_the_searches(page: Page, admin_server: str) -> None:
     from playwright.sync_api import expect
 
@@ -530,6 +536,8 @@ def test_query_log_shows_the_searches(page: Page, admin_server: str) -> None:
 
 
 @browser_test
+@pytest.mark.browser
+@pytest.mark.e2e
 def test_hostile_text_is_shown_as_text(page: Page, admin_server: str) -> None:
     from playwright.sync_api import expect
 

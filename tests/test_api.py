@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from searchsvc import create_app
 from searchsvc.indexing.build import build_index
-from tests.conftest import SEEDS, write_article
+from tests.conftest import SEEDS, error_of, write_article
 
 ALL_SEEDS = 34
 FACETS = ("tags", "category", "author", "tickers", "year")
@@ -129,9 +129,11 @@ def found(client: FlaskClient, **params: Any) -> set[str]:
     return set(slugs)
 
 
-def error_of(client: FlaskClient, path: str, **params: Any) -> tuple[int, dict[str, Any]]:
+def get_error(client: FlaskClient, path: str, **params: Any) -> tuple[int, dict[str, Any]]:
+    """GET path: (status, body), the body checked to be the one error shape."""
     response = client.get(path, query_string=params)
     assert response.content_type == "application/json"
+    error_of(response)
     return response.status_code, response.get_json()
 
 
@@ -315,7 +317,7 @@ def test_page_bounds_accepted(client: FlaskClient, params: dict[str, Any]) -> No
     ],
 )
 def test_bad_parameters_are_400(client: FlaskClient, params: dict[str, Any], mentions: str) -> None:
-    status, body = error_of(client, "/api/search", **params)
+    status, body = get_error(client, "/api/search", **params)
     assert status == 400
     assert body["error"]["code"] == "bad_parameter"
     assert mentions in body["error"]["message"].replace(",", "")
@@ -802,7 +804,7 @@ def test_unreadable_syntax_is_searched_as_words_and_strict_says_where(
 ) -> None:
     lenient = search(client, q=q, per_page=50)
     assert lenient["total"] == search(client, q=same_as)["total"]
-    status, body = error_of(client, "/api/search", q=q, strict=1)
+    status, body = get_error(client, "/api/search", q=q, strict=1)
     assert status == 400
     assert body["error"]["code"] == "bad_query"
     where = re.search(r"at position (\d+)", body["error"]["message"])
@@ -924,7 +926,7 @@ def test_article_without_frontmatter(client: FlaskClient) -> None:
 
 @pytest.mark.parametrize("slug", ["no-such-article", "nvidia", "a/b/c", "%ff", "..", " "])
 def test_unknown_article_is_404(client: FlaskClient, slug: str) -> None:
-    status, body = error_of(client, f"/api/articles/{slug}")
+    status, body = get_error(client, f"/api/articles/{slug}")
     assert status == 404
     assert body["error"]["code"] == "not_found"
 
@@ -1032,12 +1034,7 @@ def test_every_error_is_the_one_json_shape(
     response = getattr(app.test_client(), method)(path, **kwargs)
     assert response.status_code == status
     assert response.content_type == "application/json"
-    body = response.get_json()
-    assert set(body) == {"error"}
-    assert set(body["error"]) == {"code", "message"}
-    assert body["error"]["code"] == code
-    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
-    assert "Traceback" not in body["error"]["message"]
+    assert "Traceback" not in error_of(response, status, code)["message"]
 
 
 def test_405_says_which_methods_are_allowed(client: FlaskClient) -> None:

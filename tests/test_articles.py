@@ -18,6 +18,7 @@ from searchsvc.ingest.articles import (
     parse_date,
 )
 from searchsvc.ingest.scan import iter_article_paths, load_article, load_corpus, read_article_bytes
+from tests.conftest import write_article
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
@@ -293,7 +294,7 @@ def test_too_large_is_checked_before_reading(
 
 
 def test_read_article_bytes_gives_what_load_article_parses(tmp_path: Path) -> None:
-    path = write(tmp_path, "news/a.md", "# A\n\nBody")
+    path = write_article(tmp_path, "news/a.md", "# A\n\nBody")
     data = read_article_bytes(path, tmp_path)
     assert parse_article(data, "news/a.md") == load_article(path, tmp_path)
 
@@ -307,33 +308,24 @@ def test_unreadable_and_irregular_files(tmp_path: Path) -> None:
         load_article(tmp_path / "folder.md", tmp_path)
 
 
-def write(root: Path, relative: str, content: str | bytes) -> Path:
-    path = root / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, str):
-        content = content.encode()
-    path.write_bytes(content)
-    return path
-
-
 @pytest.fixture
 def content_dir(tmp_path: Path) -> Path:
     """A small site: good articles in every dialect, every kind of bad file, hidden files."""
     root = tmp_path / "content"
-    write(root, "a/first.md", "---\nslug: shared\ntitle: First\n---\nBody")
-    write(root, "b/second.md", "---\nslug: shared\ntitle: Second\n---\nBody")  # duplicate
-    write(root, "b/third.MARKDOWN", "# Third\n\nBody")
-    write(root, "c/hugo.Md", "---\ntitle: Hugo\ndate: 2025-01-02\n---\nBody")
-    write(root, "bad/yaml.md", "---\ntitle: [oops\n---\nBody")
-    write(root, "bad/latin1.md", b"caf\xe9")
-    write(root, "bad/binary.md", b"\x00\x01")
-    write(root, "bad/empty.md", "")
-    write(root, "bad/list.md", "---\n- a\n---\nBody")
+    write_article(root, "a/first.md", "---\nslug: shared\ntitle: First\n---\nBody")
+    write_article(root, "b/second.md", "---\nslug: shared\ntitle: Second\n---\nBody")  # duplicate
+    write_article(root, "b/third.MARKDOWN", "# Third\n\nBody")
+    write_article(root, "c/hugo.Md", "---\ntitle: Hugo\ndate: 2025-01-02\n---\nBody")
+    write_article(root, "bad/yaml.md", "---\ntitle: [oops\n---\nBody")
+    write_article(root, "bad/latin1.md", b"caf\xe9")
+    write_article(root, "bad/binary.md", b"\x00\x01")
+    write_article(root, "bad/empty.md", "")
+    write_article(root, "bad/list.md", "---\n- a\n---\nBody")
     (root / "bad/dangling.md").symlink_to(root / "nowhere.md")
-    write(root, ".hidden/skipped.md", "# Hidden folder")
-    write(root, "c/.draft.md", "# Hidden file")
-    write(root, "c/notes.txt", "not an article")
-    write(root, "c/readme.md.bak", "not an article")
+    write_article(root, ".hidden/skipped.md", "# Hidden folder")
+    write_article(root, "c/.draft.md", "# Hidden file")
+    write_article(root, "c/notes.txt", "not an article")
+    write_article(root, "c/readme.md.bak", "not an article")
     return root
 
 
@@ -381,7 +373,7 @@ def test_load_corpus_hashes_the_bytes_and_uses_relative_paths(content_dir: Path)
 
 def test_load_corpus_reports_an_unreadable_folder(content_dir: Path) -> None:
     locked = content_dir / "locked"
-    write(content_dir, "locked/x.md", "# X")
+    write_article(content_dir, "locked/x.md", "# X")
     locked.chmod(0)
     try:
         if os.access(locked, os.R_OK):
@@ -398,7 +390,7 @@ def test_load_corpus_needs_a_folder(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         load_corpus(tmp_path / "missing")
     with pytest.raises(NotADirectoryError):
-        load_corpus(write(tmp_path, "file.md", "# not a folder"))
+        load_corpus(write_article(tmp_path, "file.md", "# not a folder"))
 
 
 FRONTMATTER_PIECES = st.sampled_from(
@@ -430,6 +422,7 @@ def test_parse_article_raises_only_article_error_on_any_frontmatter(
     assert parsed.slug and parsed.title
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("site", ["limitbreakit", "news"])
 def test_real_corpus_loads_cleanly(site: str) -> None:
     if not (CORPUS / site).is_dir():

@@ -12,6 +12,7 @@ from benchmarks.querymix import BenchQuery, Clause, Term, build_mix, fts5_string
 from benchmarks.report import summarize
 from searchsvc.ingest.articles import Article
 from searchsvc.ingest.scan import load_corpus
+from tests.conftest import make_article
 
 
 def _q(*clauses: Clause, **filters: object) -> BenchQuery:
@@ -75,11 +76,9 @@ def test_summarize_gives_interpolated_percentiles() -> None:
 
 
 def _article(slug: str, title: str, body: str, tag: str, day: str) -> Article:
-    return Article(
-        slug=slug, title=title, excerpt=body[:60], body_text=body, published_at=day,
-        updated_at=None, authors=("Ann Lee",), categories=("Markets",), tags=(tag,),
-        keywords=(), featured=None, image=None, url=None, source_path=f"{slug}.md",
-        content_hash=slug,
+    return make_article(
+        slug, body, title=title, excerpt=body[:60], published_at=day, authors=("Ann Lee",),
+        categories=("Markets",), tags=(tag,), content_hash=slug,
     )  # fmt: skip
 
 
@@ -136,6 +135,8 @@ def test_reindex_benchmark_runs_end_to_end(tmp_path: Path) -> None:
     assert all(row["p50"] is not None for row in rows if "p50" in row)
 
 
+@pytest.mark.slow
+@pytest.mark.e2e
 def test_soak_benchmark_runs_end_to_end(tmp_path: Path) -> None:
     """A short soak (benchmarks/soak.py): a real server under load through reindexes,
     killed reindexes and a killed worker, with no failed request and every edit found."""
@@ -152,6 +153,7 @@ def test_soak_benchmark_runs_end_to_end(tmp_path: Path) -> None:
     assert not result["after"]["edits_not_searchable"]
 
 
+@pytest.mark.slow
 def test_query_limits_benchmark_runs_end_to_end(tmp_path: Path) -> None:
     """A small run of benchmarks/query_limits.py: every query is timed, none fails, and
     the limits the responses name are reported."""
@@ -167,3 +169,31 @@ def test_query_limits_benchmark_runs_end_to_end(tmp_path: Path) -> None:
     assert not [q for q in queries.values() if "error" in q]
     assert queries["156 one-letter prefixes"]["limits"] == ["prefix_too_short"]
     assert all(0 <= q["cold_s"] <= q["max_s"] for q in queries.values())
+
+
+@pytest.mark.slow
+def test_waits_benchmark_runs_end_to_end(tmp_path: Path) -> None:
+    """A small run of benchmarks/waits.py: each wait is timed, against its target."""
+    import json
+
+    from benchmarks.waits import TARGETS, main
+
+    out = tmp_path / "waits.json"
+    assert main(["--repeat", "2", "--json", str(out)]) == 0
+    waits = json.loads(out.read_text())["waits"]
+    assert set(waits) == set(TARGETS)
+    assert all(w["n"] == 2 and 0 < w["p50_ms"] <= w["max_ms"] for w in waits.values())
+
+
+@pytest.mark.slow
+def test_crash_kills_benchmark_runs_end_to_end(tmp_path: Path) -> None:
+    """Two rounds of benchmarks/crash_kills.py: each kill's outcome is counted."""
+    import json
+
+    from benchmarks.crash_kills import main
+
+    out = tmp_path / "kills.json"
+    assert main(["--rounds", "2", "--articles", "60", "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert sum(result["outcomes"].values()) == 2
+    assert 0 <= result["killed_mid_write"] <= result["killed_inside_a_run"] <= 2

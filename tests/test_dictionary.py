@@ -340,6 +340,7 @@ def test_curated_entries_pass_the_schema_check() -> None:
     assert len(parsed) >= 500
 
 
+@pytest.mark.slow  # rebuilds the whole dictionary from its data sets
 def test_companies_json_is_what_the_build_produces(builder: ModuleType) -> None:
     pytest.importorskip("pytickersymbols", reason="dev dependency (pip install -e .[dev])")
     data, _summary = builder.build()

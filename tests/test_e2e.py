@@ -1,133 +1,26 @@
 """End to end: `searchsvc serve` as a real process (gunicorn, 2 workers) over real HTTP.
 
-One server for the module, on a free port of 127.0.0.1, over a temporary copy of seeds/
-and an index folder that does not exist yet (so the first start must build it). The
-server is stopped with SIGTERM (then SIGKILL to its process group) in the finalizer.
+One server for the session (tests/conftest.py's seed_server, shared with test_server), on a
+free port of 127.0.0.1, over a temporary copy of seeds/ and an index folder that does not
+exist yet (so the first start must build it). The server is stopped with SIGTERM (then
+SIGKILL to its process group) in the finalizer.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from email.message import Message
-from pathlib import Path
-from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 
-from tests.conftest import SEEDS
+from benchmarks.servers import fetch
+from tests.conftest import Server
 
-START_TIMEOUT = 30.0
-# never through a proxy, whatever the environment says
-OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-@dataclass
-class Server:
-    base: str
-    index_dir: Path
-    log: Path
+pytestmark = pytest.mark.e2e
 
 
-@dataclass
-class Reply:
-    status: int
-    headers: Message
-    body: Any
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def fetch(url: str, method: str = "GET", timeout: float = 10.0) -> Reply:
-    request = urllib.request.Request(url, method=method)
-    try:
-        with OPENER.open(request, timeout=timeout) as response:
-            return Reply(response.status, response.headers, json.loads(response.read()))
-    except urllib.error.HTTPError as error:
-        with error:
-            return Reply(error.code, error.headers, json.loads(error.read()))
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)  # its own session: the server and workers
-            process.wait(timeout=5)
-
-
-def launch(
-    root: Path, log: Path, env_extra: dict[str, str], *args: str
-) -> tuple[subprocess.Popen[bytes], str]:
-    """Start `searchsvc serve` (gunicorn, 2 workers) on a free port of 127.0.0.1, in its own
-    session, with no SEARCHSVC_* setting but ``env_extra``; its process and base URL."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SEARCHSVC_")}
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    env["HOME"] = env["XDG_RUNTIME_DIR"] = str(root)  # nothing may land in the real home
-    env.update(env_extra)
-    command = [sys.executable, "-m", "searchsvc.cli", "serve", *args]
-    command += ["--port", str(port), "--workers", "2"]
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            command, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    return process, f"http://127.0.0.1:{port}"
-
-
-def wait_until_healthy(process: subprocess.Popen[bytes], base: str, log: Path) -> None:
-    """Until /healthz answers 200; the test fails if the server exits or takes too long."""
-    deadline = time.monotonic() + START_TIMEOUT
-    while True:
-        if process.poll() is not None:
-            pytest.fail(f"server exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if fetch(f"{base}/healthz", timeout=2).status == 200:
-                return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        if time.monotonic() > deadline:
-            pytest.fail(f"no /healthz within {START_TIMEOUT}s:\n{log.read_text()}")
-        time.sleep(0.1)
-
-
-@contextmanager
-def running_server(root: Path, env_extra: dict[str, str] | None = None) -> Iterator[Server]:
-    """A served temporary copy of seeds/ in root, indexed on start, stopped at the end."""
-    content, index_dir, log = root / "content", root / "index", root / "server.log"
-    shutil.copytree(SEEDS, content)
-    args = ("--content", str(content), "--index", str(index_dir))
-    process, base = launch(root, log, env_extra or {}, *args)
-    try:
-        wait_until_healthy(process, base, log)
-        yield Server(base, index_dir, log)
-    finally:
-        stop(process)
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with running_server(tmp_path_factory.mktemp("e2e")) as running:
-        yield running
+@pytest.fixture
+def server(seed_server: Server) -> Server:
+    return seed_server
 
 
 def test_first_start_builds_the_index_and_gunicorn_serves_it(server: Server) -> None:

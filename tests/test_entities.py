@@ -23,6 +23,7 @@ from searchsvc.entities.patterns import prefixed_symbols
 from searchsvc.entities.tickers import ticker_role
 from searchsvc.entities.unknown import UnknownSymbol, find_unknown_symbols
 from searchsvc.ingest.articles import Article
+from tests.conftest import make_article
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
@@ -40,23 +41,7 @@ def article(
     tags: tuple[str, ...] = (),
     keywords: tuple[str, ...] = (),
 ) -> Article:
-    return Article(
-        slug="a",
-        title=title,
-        excerpt=excerpt,
-        body_text=body,
-        published_at=None,
-        updated_at=None,
-        authors=(),
-        categories=(),
-        tags=tags,
-        keywords=keywords,
-        featured=None,
-        image=None,
-        url=None,
-        source_path="a.md",
-        content_hash="0" * 64,
-    )
+    return make_article("a", body, title=title, excerpt=excerpt, tags=tags, keywords=keywords)
 
 
 def symbols(text: str, companies: CompanyDictionary) -> list[str]:

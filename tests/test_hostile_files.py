@@ -4,7 +4,6 @@ unquoted colon, and a site whose only article is broken."""
 
 from __future__ import annotations
 
-import json
 import pickle
 import re
 from pathlib import Path
@@ -23,24 +22,13 @@ from searchsvc.ingest.slugs import MAX_SLUG_LENGTH, file_name_slug, slug_problem
 from searchsvc.query.handle import IndexHandle
 from searchsvc.query.request import SearchRequest
 from searchsvc.query.search import search
+from tests.conftest import TOKEN, article_text, write_article
 
-TOKEN = "hostile-admin-token"
 SECRET = "zqoutsidesecret"
 
 
 def article(title: str, body: str, **meta: str) -> str:
-    lines = [f"title: {json.dumps(title)}", *(f"{k}: {json.dumps(v)}" for k, v in meta.items())]
-    return "---\n" + "\n".join(lines) + f"\n---\n\n{body}\n"
-
-
-def write(folder: Path, relative: str, text: str | bytes) -> Path:
-    path = folder / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding="utf-8")
-    return path
+    return article_text(body, title=title, **meta)
 
 
 def errors_of(report: ReindexReport) -> dict[str, str]:
@@ -80,9 +68,9 @@ def test_full_build_in_worker_processes_reports_bad_files(tmp_path: Path) -> Non
     content = tmp_path / "content"
     count = PARALLEL_MIN_FILES + 20
     for i in range(count):
-        write(content, f"a/{i:04d}.md", article(f"Article {i}", f"zqword{i} shared body"))
+        write_article(content, f"a/{i:04d}.md", article(f"Article {i}", f"zqword{i} shared body"))
     for relative, text in BAD_FILES.items():
-        write(content, relative, text)
+        write_article(content, relative, text)
     report = build_index(content, tmp_path / "index", full=True, workers=2)
     assert set(errors_of(report)) == set(BAD_FILES)
     assert errors_of(report)["bad/slug.md"].startswith("bad slug '../../etc/passwd'")
@@ -94,7 +82,7 @@ def test_full_build_in_worker_processes_reports_bad_files(tmp_path: Path) -> Non
 def test_a_failed_full_build_leaves_no_build_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    write(tmp_path / "content", "a.md", article("A", "body"))
+    write_article(tmp_path / "content", "a.md", article("A", "body"))
 
     def broken(*args: object) -> None:
         raise OSError("disk full")
@@ -106,7 +94,7 @@ def test_a_failed_full_build_leaves_no_build_folder(
 
 
 def test_a_killed_first_build_is_cleaned_up_by_the_next(tmp_path: Path) -> None:
-    write(tmp_path / "content", "a.md", article("A", "body"))
+    write_article(tmp_path / "content", "a.md", article("A", "body"))
     (tmp_path / "index" / "build-20250101T000000000000-1").mkdir(parents=True)
     build_index(tmp_path / "content", tmp_path / "index")
     assert not list((tmp_path / "index").glob("build-*"))
@@ -116,8 +104,8 @@ def test_an_unexpected_failure_is_one_files_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     content = tmp_path / "content"
-    write(content, "good.md", article("Good", "fine"))
-    write(content, "odd.md", article("Odd", "zqtrigger"))
+    write_article(content, "good.md", article("Good", "fine"))
+    write_article(content, "odd.md", article("Odd", "zqtrigger"))
     real = build.extract_tickers
 
     def extract(found: object, companies: object) -> object:
@@ -138,9 +126,9 @@ def test_an_unexpected_failure_is_one_files_error(
 def linked_site(tmp_path: Path) -> tuple[Path, Path]:
     """A content folder with links: to a file outside, to a folder outside, to a file inside."""
     outside = tmp_path / "outside"
-    write(outside, "secret.md", article("Secret", f"{SECRET} root:x:0:0"))
+    write_article(outside, "secret.md", article("Secret", f"{SECRET} root:x:0:0"))
     content = tmp_path / "content"
-    write(content, "real.md", article("Real", "zqinside text"))
+    write_article(content, "real.md", article("Real", "zqinside text"))
     (content / "x.md").symlink_to(outside / "secret.md")
     (content / "etc").symlink_to(outside, target_is_directory=True)
     (content / "alias.md").symlink_to(content / "real.md")
@@ -165,7 +153,7 @@ def test_links_out_of_the_folder_are_never_read(linked_site: tuple[Path, Path], 
 
 def test_a_loop_of_links_is_one_files_error(tmp_path: Path) -> None:
     content = tmp_path / "content"
-    write(content, "ok.md", article("Fine", "body"))
+    write_article(content, "ok.md", article("Fine", "body"))
     (content / "loop.md").symlink_to(content / "loop.md")
     (content / "a.md").symlink_to(content / "b.md")
     (content / "b.md").symlink_to(content / "a.md")
@@ -179,7 +167,7 @@ def test_a_loop_of_links_is_one_files_error(tmp_path: Path) -> None:
 
 def test_warnings_are_not_stored_with_the_article(tmp_path: Path) -> None:
     content = tmp_path / "content"
-    write(content, "colon.md", "---\ntitle: A: b\n---\nbody\n")
+    write_article(content, "colon.md", "---\ntitle: A: b\n---\nbody\n")
     build_index(content, tmp_path / "index")
     app = create_app({"INDEX_DIR": tmp_path / "index", "CONTENT_DIR": content, "TESTING": True})
     assert "warnings" not in app.test_client().get("/api/articles/colon").get_json()
@@ -282,8 +270,8 @@ def test_a_file_name_slug_is_valid_or_reported(stem: str) -> None:
 
 def test_bad_slugs_are_reported_by_the_indexer(tmp_path: Path) -> None:
     content = tmp_path / "content"
-    write(content, "ok.md", article("Fine", "body"))
-    write(content, "evil.md", article("Evil", "body", slug="<script>alert(1)</script>"))
+    write_article(content, "ok.md", article("Fine", "body"))
+    write_article(content, "evil.md", article("Evil", "body", slug="<script>alert(1)</script>"))
     report = build_index(content, tmp_path / "index")
     assert list(errors_of(report)) == ["evil.md"]
     assert report.documents == 1
@@ -350,10 +338,10 @@ def test_strict_yaml_reads_exactly_as_before(meta: dict[str, str]) -> None:
 
 def test_the_report_lists_warnings(tmp_path: Path) -> None:
     content = tmp_path / "content"
-    write(content, "colon.md", f"---\ntitle: {REAL_TITLE}\n---\nbody\n")
+    write_article(content, "colon.md", f"---\ntitle: {REAL_TITLE}\n---\nbody\n")
     for run in ("full", "incremental"):
         if run == "incremental":
-            write(content, "colon.md", f"---\ntitle: {REAL_TITLE}\n---\nnew body\n")
+            write_article(content, "colon.md", f"---\ntitle: {REAL_TITLE}\n---\nnew body\n")
         report = build_index(content, tmp_path / "index")
         assert [(w.path, w.message[:29]) for w in report.warnings] == [
             ("colon.md", "frontmatter is not strict YAM")
@@ -368,7 +356,7 @@ def test_the_report_lists_warnings(tmp_path: Path) -> None:
 
 def test_an_index_of_no_documents_serves(tmp_path: Path) -> None:
     content = tmp_path / "content"
-    write(content, "only.md", '---\ntitle: "x\n---\nb\n')
+    write_article(content, "only.md", '---\ntitle: "x\n---\nb\n')
     report = build_index(content, tmp_path / "index")
     assert report.documents == 0 and len(report.errors) == 1
     for q in ("", "nvidia", "nvid*", '"data center"', "ticker:NVDA", "nvdia"):

@@ -17,6 +17,9 @@ from searchsvc.indexing.build import build_index
 from searchsvc.query.request import MAX_QUERY_LENGTH
 from tests.conftest import SEEDS
 
+# every test reads the module's index, and indexing its 4.8 MB article takes seconds
+pytestmark = pytest.mark.slow
+
 HUGE_BYTES = 4_800_000
 FUZZ = settings(
     max_examples=60,

@@ -20,20 +20,11 @@ from searchsvc.indexing.layout import (
 )
 from searchsvc.ingest.scan import content_relative
 from searchsvc.query.handle import IndexHandle
-from tests.conftest import write_article
-
-ARTICLE = """---
-slug: {slug}
-title: {title}
-publishedAt: "2025-06-01"
-tags: [Testing]
----
-{body}
-"""
+from tests.conftest import article_text, write_article
 
 
 def article(slug: str, title: str = "A title", body: str = "Some body text.") -> str:
-    return ARTICLE.format(slug=slug, title=title, body=body)
+    return article_text(body, slug=slug, title=title, publishedAt="2025-06-01", tags=["Testing"])
 
 
 def index_state(index_dir: Path) -> dict[str, dict[str, Any]]:
@@ -194,7 +185,9 @@ def test_a_changed_company_dictionary_forces_a_full_rebuild(
     assert not build_index(content_dir, index_dir, companies_file=site).full
 
 
-def test_a_second_writer_gets_a_clear_error(content_dir: Path, tmp_path: Path) -> None:
+def test_a_second_writer_gets_a_clear_error(
+    content_dir: Path, tmp_path: Path, short_lock_wait: None
+) -> None:
     index_dir = tmp_path / "ix"
     with writer_lock(index_dir), pytest.raises(ReindexRunning, match="already running"):
         build_index(content_dir, index_dir, workers=1)

@@ -26,7 +26,6 @@ from __future__ import annotations
 import bisect
 import random
 import shutil
-import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
@@ -38,14 +37,14 @@ import pytest
 from flask.testing import FlaskClient
 from whoosh import index as whoosh_index
 
+from benchmarks.servers import Process, fetch
 from searchsvc import create_app
 from searchsvc.indexing.build import build_index
 from searchsvc.indexing.report import ReindexReport
 from searchsvc.query.handle import IndexHandle
 from searchsvc.query.request import SearchRequest
 from searchsvc.query.search import search
-from tests.conftest import SEEDS
-from tests.test_e2e import fetch, launch, stop, wait_until_healthy
+from tests.conftest import SEEDS, start_serving
 
 MARKER = "zephyrquark"  # in no seed article; the test's edits change who has it
 WORD = "nvidia"  # seed articles have it; the test's edits and deletions change its total
@@ -136,7 +135,7 @@ class Live:
         self.commits: list[tuple[int, float, str]] = []  # (generation, committed_at, what)
         self.marker_paths: set[str] = set()  # content-relative paths whose file has MARKER
         self.base = ""
-        self.process: subprocess.Popen[bytes] | None = None
+        self.process: Process | None = None
 
     # --- content and index -----------------------------------------------------------
     def prepare(self) -> None:
@@ -205,8 +204,7 @@ class Live:
             "SEARCHSVC_CONTENT_DIR": str(self.content),
             "SEARCHSVC_INDEX_DIR": str(self.index_dir),
         }
-        self.process, self.base = launch(self.root, self.log, env)
-        wait_until_healthy(self.process, self.base, self.log)
+        self.process, self.base = start_serving(self.root, env=env)
 
     def log_text(self) -> str:
         return self.log.read_text("utf-8", errors="replace") if self.log.exists() else ""
@@ -322,6 +320,8 @@ def visibility(live: Live, responses: list[Response]) -> list[tuple[int, str, fl
     return figures
 
 
+@pytest.mark.slow
+@pytest.mark.e2e
 def test_searches_during_reindexes_never_fail_and_see_one_generation(tmp_path: Path) -> None:
     started = time.monotonic()
     live = Live(tmp_path)
@@ -345,7 +345,7 @@ def test_searches_during_reindexes_never_fail_and_see_one_generation(tmp_path: P
         stop_event.set()
         for thread in threads:
             thread.join(timeout=15)
-        stop(live.process)
+        live.process.stop()
     responses = [r for out in per_thread.values() for r in out] + polls
 
     # no failed request

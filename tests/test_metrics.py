@@ -4,7 +4,6 @@ URL rule, the index and reindex gauges read at scrape time, reindex runs, query-
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,12 +12,8 @@ from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from searchsvc import create_app
-from searchsvc.indexing.build import build_index
 from searchsvc.indexing.layout import writer_lock
-from tests.conftest import SEEDS, write_article
-
-TOKEN = "metrics-token"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
+from tests.conftest import AUTH, TOKEN, write_article
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
@@ -39,14 +34,10 @@ def value(samples: Samples, name: str, **labels: str) -> float:
 
 
 @pytest.fixture
-def app(seed_index: Path, tmp_path: Path) -> Flask:
+def app(seed_site: tuple[Path, Path]) -> Flask:
     # a copy: POST /admin/reindex and the rate-limit file must not touch the shared index
-    content = tmp_path / "content"
-    shutil.copytree(SEEDS, content)
-    build_index(content, tmp_path / "index", workers=1)
-    return create_app(
-        {"INDEX_DIR": tmp_path / "index", "CONTENT_DIR": content, "ADMIN_TOKEN": TOKEN}
-    )
+    content, index_dir = seed_site
+    return create_app({"INDEX_DIR": index_dir, "CONTENT_DIR": content, "ADMIN_TOKEN": TOKEN})
 
 
 @pytest.fixture
@@ -120,7 +111,9 @@ def test_no_index_is_index_up_0(tmp_path: Path) -> None:
     assert ("searchsvc_index_documents", ()) not in samples
 
 
-def test_reindex_runs_durations_and_errors(app: Flask, client: FlaskClient) -> None:
+def test_reindex_runs_durations_and_errors(
+    app: Flask, client: FlaskClient, short_lock_wait: None
+) -> None:
     content = app.config["CONTENT_DIR"]
     write_article(content, "new.md", "---\nslug: fresh\ntitle: Fresh\n---\n\nA new article.\n")
     (content / "broken.md").write_bytes(b"---\ntitle: [unclosed\n---\n\nbody\n")

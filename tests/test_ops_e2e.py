@@ -18,9 +18,11 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.test_e2e import OPENER, Server, running_server
+from benchmarks.servers import OPENER
+from tests.conftest import TOKEN, Server, running_server
 
-TOKEN = "ops-e2e-token"
+pytestmark = pytest.mark.e2e
+
 LIMIT = 30
 
 

@@ -29,7 +29,7 @@ from searchsvc.query.results import SearchResults, results_to_json
 from searchsvc.query.scoring import Evaluator, Matched
 from searchsvc.query.search import search
 from searchsvc.query.spelling import MAX_SUGGEST_WORDS
-from tests.conftest import write_article
+from tests.conftest import article_text, write_article
 
 FIELDS = len(TEXT_FIELD_BOOSTS)
 LETTERS = string.ascii_lowercase
@@ -244,7 +244,7 @@ FILLERS = [f"zqf{i:02}" for i in range(MAX_PREFIX_TERMS - 1)]
 
 
 def _article(slug: str, body: str) -> str:
-    return f"---\nslug: {slug}\ntitle: Note {slug}\ndate: 2025-03-01\n---\n\n{body}\n"
+    return article_text(body, slug=slug, title=f"Note {slug}", date="2025-03-01")
 
 
 def _write_start(content: Path) -> None:

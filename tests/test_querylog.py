@@ -27,10 +27,8 @@ from searchsvc.admin import queries
 from searchsvc.settings import load_settings
 from searchsvc.web import querylog
 from searchsvc.web.querylog import DB_NAME, EXTENSION, QueryLog
-from tests.conftest import SEEDS
+from tests.conftest import AUTH, SEEDS, TOKEN
 
-TOKEN = "querylog-admin-token"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
 COLUMNS = {
     "id",
     "ts",
@@ -258,12 +256,11 @@ def test_a_search_does_not_wait_for_the_writer(
     assert client.get("/api/search?q=warm").status_code == 200  # index opened, log created
     assert log_of(app).flush()
     entered, release = blocked_writer(monkeypatch, log_of(app))
-    started = time.perf_counter()
     response = client.get("/api/search?q=nvidia")
     assert response.status_code == 200
     assert entered.wait(10)  # the writer holds the entry ...
     assert not release.is_set()  # ... and is still stuck, yet the search has answered
-    assert time.perf_counter() - started < 5
+    # (how long that search took: python -m benchmarks.waits)
     assert [r["q"] for r in rows(index_dir / DB_NAME)] == ["warm"]
     release.set()
     assert log_of(app).flush()
@@ -277,10 +274,8 @@ def test_a_full_queue_drops_entries_instead_of_blocking(
     entered, release = blocked_writer(monkeypatch, found)
     found.record(entry("first"))
     assert entered.wait(10)  # the writer took "first" off the queue and is stuck
-    started = time.perf_counter()
     for i in range(10):
-        found.record(entry(f"q{i}"))
-    assert time.perf_counter() - started < 1
+        found.record(entry(f"q{i}"))  # (how long these take: python -m benchmarks.waits)
     assert found.dropped == 7
     release.set()
     assert found.flush()

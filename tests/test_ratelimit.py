@@ -21,9 +21,8 @@ from searchsvc import create_app
 from searchsvc.cli import main
 from searchsvc.ops.ratelimit import SQLiteStorage, storage_uri
 from searchsvc.settings import BadSetting, load_settings
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, TOKEN
 
-TOKEN = "rl-token"
 DB_NAME = "ratelimit.sqlite3"
 
 
@@ -67,6 +66,7 @@ def _hammer(args: tuple[str, int]) -> int:
     return sum(limiter.hit(item, "client") for _ in range(attempts))
 
 
+@pytest.mark.slow  # two fresh interpreters import searchsvc
 def test_two_processes_share_one_count(tmp_path: Path) -> None:
     uri = storage_uri(tmp_path / DB_NAME)
     with multiprocessing.get_context("spawn").Pool(2) as pool:

@@ -16,10 +16,9 @@ from flask.testing import FlaskClient
 from searchsvc import create_app
 from searchsvc.cli import main
 from searchsvc.indexing.build import build_index
-from tests.conftest import ROOT, SEEDS
+from tests.conftest import ROOT, SEEDS, TOKEN
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-TOKEN = "readme-token"
 
 
 def shell_commands(prefix: str) -> list[str]:

@@ -515,6 +515,7 @@ def check_step(
     return state, search_differences(search_signature(index_dir), search_signature(fresh))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", ["folder", "paths"])
 def test_incremental_runs_equal_a_full_build_after_every_step(tmp_path: Path, mode: str) -> None:
     assert len(STEPS) >= 40

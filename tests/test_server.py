@@ -7,22 +7,20 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Iterator
 from contextlib import ExitStack
 from urllib.parse import quote, urlencode, urlsplit
 
 import pytest
 
-from tests.test_e2e import Server, fetch, running_server
+from benchmarks.servers import fetch
+from tests.conftest import TOKEN, Server, serving
 
-TOKEN = "server-test-token"
+pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    root = tmp_path_factory.mktemp("server")
-    with running_server(root, {"SEARCHSVC_ADMIN_TOKEN": TOKEN}) as running:
-        yield running
+@pytest.fixture
+def server(seed_server: Server) -> Server:
+    return seed_server
 
 
 def address(server: Server) -> tuple[str, int]:
@@ -176,28 +174,19 @@ def test_no_traceback_in_the_log_for_client_errors(server: Server) -> None:
     assert "Traceback" not in server.log.read_text(errors="replace")
 
 
+@pytest.mark.slow  # a second server, of its own
 def test_a_site_whose_only_article_is_broken_still_serves(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     """`searchsvc serve` used to fail to boot its workers on an index of no documents."""
-    import subprocess
-
-    from tests.test_e2e import launch, stop, wait_until_healthy
-
     root = tmp_path_factory.mktemp("empty-site")
     content = root / "content"
     content.mkdir()
     (content / "only.md").write_text('---\ntitle: "x\n---\nb\n')
-    log = root / "server.log"
-    process: subprocess.Popen[bytes]
-    process, base = launch(root, log, {}, "--content", str(content), "--index", str(root / "i"))
-    try:
-        wait_until_healthy(process, base, log)
+    with serving(root, "--content", str(content), "--index", str(root / "i")) as (_, base):
         health = fetch(f"{base}/healthz").body
         assert (health["documents"], health["last_reindex_errors"]) == (0, 1)
         assert fetch(f"{base}/api/search?q=anything").body["total"] == 0
-    finally:
-        stop(process)
 
 
 def test_a_body_cut_short_is_a_client_error_without_traceback(server: Server) -> None:

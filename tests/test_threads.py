@@ -75,6 +75,7 @@ def concurrent_answers(handle: IndexHandle, threads: int = 8) -> list[dict[str, 
     return results
 
 
+@pytest.mark.slow
 def test_concurrent_searches_agree_with_sequential_ones(
     seed_index: Path, tiny_switch_interval: None
 ) -> None:

@@ -30,15 +30,15 @@ from searchsvc.indexing.watch import event_paths, run_watch
 from searchsvc.query.handle import IndexHandle
 from searchsvc.query.request import SearchRequest
 from searchsvc.query.search import search
-from tests.conftest import write_article
-from tests.test_indexer import article as indexer_article
+from tests.conftest import article_text, write_article
 
 DEADLINE = 10.0  # seconds any one wait may take before the test fails
 BAD_YAML = "---\ntitle: [unclosed\n---\nBody text.\n"
 
 
 def article(slug: str, body: str = "Some body text.") -> str:
-    return indexer_article(slug, title=f"Title of {slug}", body=body)
+    title = f"Title of {slug}"
+    return article_text(body, slug=slug, title=title, publishedAt="2025-06-01", tags=["Testing"])
 
 
 def wait_until(condition: Callable[[], bool], what: str) -> None:
