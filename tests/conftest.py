@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,9 +18,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import hypothesis
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis.configuration import set_hypothesis_home_dir
 from werkzeug.test import TestResponse
 
 from benchmarks.servers import Process, ServerFailed, start_server
@@ -35,6 +38,26 @@ SHARED_CORPUS = ROOT.parent / "shared" / "corpus"
 # the admin token of every test app and server that enables /admin/ (SEARCHSVC_ADMIN_TOKEN)
 TOKEN = "s3cret-admin-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+# Hypothesis keeps no example database (a failing example is printed; pin it with
+# @example), and its caches go to a temporary folder, not .hypothesis/ in the working
+# folder: tests write only to temporary folders.
+hypothesis.settings.register_profile("searchsvc", database=None)
+hypothesis.settings.load_profile("searchsvc")
+
+_HYPOTHESIS_HOME = pytest.StashKey[Path]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    home = Path(tempfile.mkdtemp(prefix="searchsvc-hypothesis-"))
+    config.stash[_HYPOTHESIS_HOME] = home
+    set_hypothesis_home_dir(str(home))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    home = config.stash.get(_HYPOTHESIS_HOME, None)
+    if home is not None:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
