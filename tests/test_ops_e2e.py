@@ -32,7 +32,7 @@ def ops_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Serve
     metrics_dir = root / "metrics"
     env = {
         "SEARCHSVC_ADMIN_TOKEN": TOKEN,
-        "SEARCHSVC_RATE_LIMIT": f"{LIMIT}/minute",
+        "SEARCHSVC_RATE_LIMIT": f"{LIMIT}/day",  # a fixed window: no minute boundary mid-test
         "SEARCHSVC_QUERY_LOG": "off",
         "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),  # named, so the test can look in it
     }
