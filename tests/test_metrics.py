@@ -13,6 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from searchsvc import create_app
 from searchsvc.indexing.layout import writer_lock
+from searchsvc.query.handle import IndexHandle
 from tests.conftest import AUTH, TOKEN, write_article
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
@@ -153,3 +154,17 @@ def test_each_app_has_its_own_registry(seed_index: Path) -> None:
     name = "searchsvc_http_requests_total"
     assert value(scrape(first), name, endpoint="/api/search", status="200") == 1
     assert value(scrape(second), name, endpoint="/api/search", status="200") == 0
+
+
+def test_creating_an_app_does_not_open_the_index(
+    seed_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the index opens on first use (SearchService.init_app); registering the metrics'
+    # index collector used to open it in every create_app()
+    opened: list[Path] = []
+    real = IndexHandle.current
+    monkeypatch.setattr(IndexHandle, "current", lambda self: opened.append(self) or real(self))
+    client = create_app({"INDEX_DIR": seed_index, "ADMIN_TOKEN": TOKEN}).test_client()
+    assert opened == []
+    assert value(scrape(client), "searchsvc_index_up") == 1  # a scrape reads it
+    assert opened

@@ -58,6 +58,12 @@ class IndexCollector(Collector):
     def __init__(self, app: Flask) -> None:
         self.app = app
 
+    def describe(self) -> list[Metric]:
+        # Without describe(), registering calls collect(), which opens the index: every
+        # create_app() would, though the index is meant to open on first use. The names
+        # are fixed, so the registry's duplicate check has nothing to find.
+        return []
+
     def collect(self) -> Iterator[Metric]:
         service: SearchService = self.app.extensions["searchsvc"]
         up = GaugeMetricFamily(
