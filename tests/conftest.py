@@ -40,24 +40,16 @@ TOKEN = "s3cret-admin-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 # Hypothesis keeps no example database (a failing example is printed; pin it with
-# @example), and its caches go to a temporary folder, not .hypothesis/ in the working
-# folder: tests write only to temporary folders.
+# @example), and its caches (the Unicode tables, 4-5 s to build) go to the system's
+# temporary folder, kept from run to run, instead of .hypothesis/ in the working copy.
 hypothesis.settings.register_profile("searchsvc", database=None)
 hypothesis.settings.load_profile("searchsvc")
 
-_HYPOTHESIS_HOME = pytest.StashKey[Path]()
-
 
 def pytest_configure(config: pytest.Config) -> None:
-    home = Path(tempfile.mkdtemp(prefix="searchsvc-hypothesis-"))
-    config.stash[_HYPOTHESIS_HOME] = home
+    home = Path(tempfile.gettempdir()) / "searchsvc-hypothesis"
+    home.mkdir(exist_ok=True)
     set_hypothesis_home_dir(str(home))
-
-
-def pytest_unconfigure(config: pytest.Config) -> None:
-    home = config.stash.get(_HYPOTHESIS_HOME, None)
-    if home is not None:
-        shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
