@@ -125,6 +125,14 @@ def test_shared_ambiguous_alias_is_allowed(tmp_path: Path) -> None:
     assert {c.symbol for c in merged.folded["motorola"]} == {"ACME", "LNVGY", "MSI"}
 
 
+def test_the_fingerprint_follows_the_data(tmp_path: Path, companies: CompanyDictionary) -> None:
+    # an index built with other company data is rebuilt (build_index compares these)
+    site = write(tmp_path, [VALID])
+    assert load_companies().fingerprint == companies.fingerprint
+    assert load_companies(site).fingerprint == load_companies(site).fingerprint
+    assert load_companies(site).fingerprint != companies.fingerprint
+
+
 def test_site_file_extends_and_overrides(tmp_path: Path, companies: CompanyDictionary) -> None:
     override = {"symbol": "NVDA", "name": "Nvidia", "exchange": "NASDAQ", "aliases": ["Team Green"]}
     merged = load_companies(write(tmp_path, [VALID, override]))

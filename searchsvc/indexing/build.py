@@ -13,7 +13,6 @@ so any sequence of runs ends where a full build of the same files would.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import multiprocessing
 import os
@@ -95,7 +94,7 @@ def build_index(
     if not content_dir.is_dir():
         raise FileNotFoundError(f"content folder {content_dir} does not exist")
     companies = companies_for(companies_file)
-    dictionary = dictionary_fingerprint(companies)
+    dictionary = companies.fingerprint
     with writer_lock(index_dir):
         manifest = read_manifest(index_dir)
         clean_up_after_crashes(index_dir, manifest)
@@ -113,11 +112,6 @@ def build_index(
         write_pending(index_dir, {e.path for e in report.errors})
         write_json_atomically(index_dir / LAST_REPORT, report.to_json())
         return report
-
-
-def dictionary_fingerprint(companies: CompanyDictionary) -> str:
-    """Changes whenever the company data does (built-in or the site's own file)."""
-    return hashlib.sha256(repr(companies.companies).encode("utf-8")).hexdigest()[:16]
 
 
 def full_build_reason(full: bool, manifest: Manifest | None, dictionary: str) -> str | None:
