@@ -393,6 +393,7 @@ def test_a_crash_right_after_the_commit_does_not_forget_a_waiting_duplicate(
     assert state == index_state(fresh)
 
 
+@pytest.mark.slow  # kills a dozen full builds
 def test_killed_full_builds_leave_no_folders_behind(tmp_path: Path, single_threaded: None) -> None:
     """A full build killed midway leaves its build-* folder; the next run, full or not,
     must remove it, or every interrupted rebuild costs a partial index copy on disk."""

@@ -161,6 +161,7 @@ def test_a_different_schema_version_forces_a_full_rebuild(
     assert live == [read_manifest(index_dir).live]  # type: ignore[union-attr]
 
 
+@pytest.mark.slow  # compiles a second dictionary's patterns (~2 s)
 def test_a_changed_company_dictionary_forces_a_full_rebuild(
     content_dir: Path, tmp_path: Path
 ) -> None:

@@ -21,7 +21,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from benchmarks.servers import OPENER
 from tests.conftest import TOKEN, Server, running_server
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # two gunicorn workers, started for this module
 
 LIMIT = 30
 

@@ -15,7 +15,7 @@ import pytest
 from benchmarks.servers import fetch
 from tests.conftest import TOKEN, Server, serving
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # starting gunicorn takes seconds
 
 
 @pytest.fixture
