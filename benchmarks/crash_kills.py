@@ -2,7 +2,7 @@
 
 Run from the repository root:  python -m benchmarks.crash_kills [--rounds 25] [--check]
 
-tests/test_crash.py kills reindexes at random moments and checks that the index survives
+tests/indexing/test_crash.py kills reindexes at random moments and checks that the index survives
 every kill. Whether its kills exercise much depends on this machine's speed: a delay is
 drawn from 0 to 1.3x how long the interrupted kind of run took, and a kill lands inside
 a run only if the child has not finished by then. This replays the test's rounds (the
@@ -27,8 +27,15 @@ from typing import Any
 from benchmarks.engines import log, save_json
 from searchsvc.entities.dictionary import default_companies
 from searchsvc.indexing.build import build_index
-from tests.reindex_helpers import fresh_full_build, index_state
-from tests.test_crash import ROUNDS, SEED, START_ARTICLES, Corpus, partial_writes, run_and_kill
+from tests.indexing.reindex_helpers import fresh_full_build, index_state
+from tests.indexing.test_crash import (
+    ROUNDS,
+    SEED,
+    START_ARTICLES,
+    Corpus,
+    partial_writes,
+    run_and_kill,
+)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

@@ -2,7 +2,7 @@
 
 Run from the repository root:  python -m benchmarks.waits [--repeat 20] [--check]
 
-tests/test_querylog.py and tests/test_admin_reindex.py check what happens (a search
+tests/web/test_querylog.py and tests/admin/test_reindex.py check what happens (a search
 answers while the query log's writer is stuck, a full queue drops entries, a reindex
 that finds the writer lock taken answers 409); this measures how long each took, on this
 machine, against the bounds those tests used to assert. See benchmarks/README.md.

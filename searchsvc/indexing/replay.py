@@ -25,7 +25,7 @@ from searchsvc.indexing.schema import build_schema
 
 # explain_analysis() replays a field's analyzer step by step with the very functions the
 # analyzer calls (term_of, plain_word_of, the value split), so the terms it reports are the
-# terms the indexer writes: tests/test_admin_inspect.py checks them against the schema's
+# terms the indexer writes: tests/admin/test_inspection.py checks them against the schema's
 # analyzers, including with Hypothesis.
 
 # The filters each analyzer applies, in order (as /admin/analyze shows them).

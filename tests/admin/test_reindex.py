@@ -72,7 +72,7 @@ def make_app(tmp_path: Path, **config: Any) -> Flask:
 ADMIN_URLS = [
     ("POST", "/admin/reindex"),
     ("GET", "/admin/reindex"),  # a wrong method must not reveal the route either
-    # GET/HEAD /admin and /admin/ are the admin page's shell: see tests/test_admin_page.py
+    # GET/HEAD /admin and /admin/ are the admin page's shell: see tests/admin/test_page.py
     ("POST", "/admin"),
     ("POST", "/admin/"),
     ("GET", "/admin/static/not-the-page.js"),

@@ -23,9 +23,9 @@ from searchsvc.entities.patterns import prefixed_symbols
 from searchsvc.entities.tickers import ticker_role
 from searchsvc.entities.unknown import UnknownSymbol, find_unknown_symbols
 from searchsvc.ingest.articles import Article
-from tests.conftest import make_article
+from tests.conftest import SHARED_CORPUS, make_article
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+CORPUS = SHARED_CORPUS
 
 
 @pytest.fixture(scope="module")
@@ -450,7 +450,7 @@ def test_prefixed_symbols(exchange: str, code: str, expected: list[str]) -> None
 
 
 # --- the built-in dictionary ------------------------------------------------------------------
-# (its schema check, site files, listings and shape: tests/test_dictionary.py)
+# (its schema check, site files, listings and shape: tests/entities/test_dictionary.py)
 
 SEED_COMPANIES = {
     # name as the seed articles write it -> canonical symbol

@@ -31,7 +31,7 @@ import pytest
 from searchsvc.indexing.build import build_index
 from searchsvc.indexing.report import ReindexReport
 from tests.conftest import SEEDS, write_article
-from tests.reindex_helpers import (
+from tests.indexing.reindex_helpers import (
     State,
     fresh_full_build,
     index_state,

@@ -46,7 +46,7 @@ from searchsvc.query.handle import IndexHandle
 from searchsvc.query.request import SearchRequest
 from searchsvc.query.search import search
 from tests.conftest import ROOT, write_article
-from tests.reindex_helpers import (
+from tests.indexing.reindex_helpers import (
     State,
     fresh_full_build,
     index_dirs,

@@ -23,8 +23,8 @@ from searchsvc.entities import (
 )
 from searchsvc.entities.dictionary import companies_for, parse_companies
 from searchsvc.entities.patterns import prefixed_symbols
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 ENTITIES = ROOT / "searchsvc" / "entities"
 
 

@@ -1,6 +1,6 @@
 """GET /metrics through the test client: the admin gate, request counts and latencies by
 URL rule, the index and reindex gauges read at scrape time, reindex runs, query-log drops.
-(Counts added up across real gunicorn workers: tests/test_ops_e2e.py.)"""
+(Counts added up across real gunicorn workers: tests/ops/test_ops_e2e.py.)"""
 
 from __future__ import annotations
 

@@ -18,9 +18,9 @@ from searchsvc.ingest.articles import (
     parse_date,
 )
 from searchsvc.ingest.scan import iter_article_paths, load_article, load_corpus, read_article_bytes
-from tests.conftest import write_article
+from tests.conftest import SHARED_CORPUS, write_article
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+CORPUS = SHARED_CORPUS
 
 SEED_ARTICLE = """\
 ---
