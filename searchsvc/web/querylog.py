@@ -142,13 +142,27 @@ def connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, timeout=BUSY_MS / 1000, isolation_level=None)
     try:
         conn.execute(f"PRAGMA busy_timeout={BUSY_MS}")
-        conn.execute("PRAGMA journal_mode=WAL")
+        _use_wal(conn)
         conn.execute("PRAGMA synchronous=NORMAL")  # durable enough for a log, in WAL mode
         conn.executescript(f"BEGIN IMMEDIATE;{SCHEMA}COMMIT;")
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    # SQLite answers "database is locked" at once, without its busy handler, when another
+    # connection is switching the same new file to WAL: two workers' first searches.
+    deadline = time.monotonic() + BUSY_MS / 1000
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def open_existing(path: Path) -> sqlite3.Connection | None:

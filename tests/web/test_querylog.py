@@ -26,7 +26,7 @@ from searchsvc import create_app
 from searchsvc.admin import queries
 from searchsvc.settings import load_settings
 from searchsvc.web import querylog
-from searchsvc.web.querylog import DB_NAME, EXTENSION, QueryLog
+from searchsvc.web.querylog import DB_NAME, EXTENSION, QueryLog, connect
 from tests.conftest import AUTH, SEEDS, TOKEN
 
 COLUMNS = {
@@ -427,6 +427,27 @@ def test_the_cap_comes_from_settings(
 
 
 # --- several writers --------------------------------------------------------------------
+
+
+def test_writers_opening_a_new_file_at_once_all_connect(tmp_path: Path) -> None:
+    # two workers' first searches: one switching the new file to WAL made the other's
+    # switch fail at once with "database is locked" (in about one round in twelve)
+    for trial in range(40):
+        path = tmp_path / f"{trial}.sqlite3"
+        errors: list[Exception] = []
+
+        def open_writer(path: Path = path, errors: list[Exception] = errors) -> None:
+            try:
+                connect(path).close()
+            except Exception as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=open_writer) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
 
 
 def test_two_workers_writing_one_file_lose_nothing(
