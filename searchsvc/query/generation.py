@@ -73,6 +73,7 @@ class ValueColumn:
     value_ids: np.ndarray  # entry -> index into values
     weights: np.ndarray  # entry -> weight (mentions, for tickers)
     by_folded: dict[str, tuple[int, ...]]  # casefolded value -> value ids
+    label_rank: np.ndarray  # value id -> its place in (casefolded value, value id) order
 
     def mask_for(self, wanted: tuple[str, ...], doc_count: int) -> np.ndarray:
         """Documents having any of the wanted values (case-insensitive)."""
@@ -87,8 +88,16 @@ class ValueColumn:
         selected = self.value_ids[doc_mask[self.doc_ids]]
         return np.bincount(selected, minlength=len(self.values))
 
+    def top(self, counts: np.ndarray, k: int) -> list[int]:
+        """The ids of the k values with the highest counts (none of 0), ties in
+        case-insensitive alphabetical order: a facet's first entries."""
+        nonzero = np.flatnonzero(counts)
+        order = np.lexsort((self.label_rank[nonzero], -counts[nonzero]))[:k]
+        return nonzero[order].tolist()
 
-def _column_from_pairs(pairs: dict[str, Postings]) -> ValueColumn:
+
+def column_from_pairs(pairs: dict[str, Postings]) -> ValueColumn:
+    """A value field's column from its values' postings (documents and weights)."""
     values = tuple(pairs)
     doc_parts = [pairs[v][0] for v in values]
     weight_parts = [pairs[v][1] for v in values]
@@ -96,12 +105,17 @@ def _column_from_pairs(pairs: dict[str, Postings]) -> ValueColumn:
     folded: dict[str, list[int]] = {}
     for i, value in enumerate(values):
         folded.setdefault(value.casefold(), []).append(i)
+    rank = np.empty(len(values), dtype=np.int64)
+    rank[sorted(range(len(values)), key=lambda i: (values[i].casefold(), i))] = np.arange(
+        len(values)
+    )
     return ValueColumn(
         values=values,
         doc_ids=np.concatenate(doc_parts) if doc_parts else np.zeros(0, np.int32),
         value_ids=np.concatenate(value_parts) if value_parts else np.zeros(0, np.int32),
         weights=np.concatenate(weight_parts) if weight_parts else np.zeros(0, np.float32),
         by_folded={k: tuple(v) for k, v in folded.items()},
+        label_rank=rank,
     )
 
 
@@ -191,7 +205,7 @@ class Generation:
             }
             for field, by_value in pairs.items()
         }
-        self.columns = {field: _column_from_pairs(merged[field]) for field in VALUE_FIELDS}
+        self.columns = {field: column_from_pairs(merged[field]) for field in VALUE_FIELDS}
         self.lengths = {
             f: np.concatenate(parts) if parts else np.zeros(0, np.float32)
             for f, parts in length_parts.items()

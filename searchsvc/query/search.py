@@ -81,11 +81,8 @@ def _facet(
 ) -> list[FacetValue]:
     column = gen.columns[FACET_FIELDS[name]]
     counts = column.counts(mask)
-    nonzero = np.flatnonzero(counts)
-    if not len(nonzero):
-        return []
     labels = column.values
-    top = sorted(nonzero.tolist(), key=lambda i: (-counts[i], labels[i].casefold()))[:FACET_SIZE]
+    top = column.top(counts, FACET_SIZE)
     if name == "tickers":
         return [
             FacetValue(labels[i], int(counts[i]), _company_name(companies, labels[i])) for i in top
