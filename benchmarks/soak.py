@@ -223,9 +223,9 @@ def disrupt(
     while not stop.is_set():
         elapsed = time.perf_counter() - started
         if plan["worker_kills"] and elapsed >= plan["worker_kills"][0]:
-            plan["worker_kills"].pop(0)
             pids = worker_pids(server.popen.pid)
-            if pids:
+            if pids:  # else the next round tries again (a worker may be restarting)
+                plan["worker_kills"].pop(0)
                 victim = rng.choice(pids)
                 os.kill(victim, signal.SIGKILL)
                 kills.append(victim)
@@ -245,8 +245,9 @@ def disrupt(
                 edit_body(content / rel, f"Breaking: {token} announced today.")
                 edited[rel] = token
             run_number += 1
-            # every third run is killed part-way (before, during or after its commit)
-            kill_after = rng.uniform(0.05, 1.0) if run_number % 3 == 0 else None
+            # every third run, the first one included, is killed part-way (before, during
+            # or after its commit): a short soak on a loaded machine still kills one
+            kill_after = rng.uniform(0.05, 1.0) if run_number % 3 == 1 else None
             reindex(env, work, ["--paths", *(str(content / p) for p in paths)], kill_after, runs)
         stop.wait(EDIT_EVERY_S)
 
