@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from searchsvc.entities import Company
 from searchsvc.indexing.analysis import query_terms
 from searchsvc.query.generation import Generation
-from searchsvc.query.querylang import And, Node, Not, Or, Phrase, Ticker, Word
 from searchsvc.query.results import Limit, short_list
+from searchsvc.query.tree import And, Node, Not, Or, Phrase, Ticker, Word
 
 # What one request may cost in prefix expansion (each cut is reported to the reader as a
 # Limit): the terms a prefix stands for in each field, the prefixes expanded per query,

@@ -28,20 +28,11 @@ from searchsvc.query.expansion import MAX_PREFIX_TERMS
 from searchsvc.query.generation import Generation
 from searchsvc.query.handle import IndexHandle
 from searchsvc.query.plan import Plan, apply_filters, order_hits, plan_request, split
-from searchsvc.query.querylang import (
-    Node,
-    Not,
-    Phrase,
-    Ticker,
-    Word,
-    parse,
-    to_json,
-    to_text,
-    walk,
-)
+from searchsvc.query.querylang import parse
 from searchsvc.query.request import SearchRequest
 from searchsvc.query.scoring import K1, B, Evaluator, Leaf, Trace
 from searchsvc.query.spelling import suggest
+from searchsvc.query.tree import Node, Not, Phrase, Ticker, Word, to_json, to_text, walk
 
 EXPLAIN_HITS = 10
 WHY_NOT_FIELDS = tuple(TEXT_FIELD_BOOSTS)

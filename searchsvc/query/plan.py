@@ -19,21 +19,11 @@ from searchsvc.errors import BadQuery
 from searchsvc.indexing.schema import FACET_FIELDS
 from searchsvc.query.expansion import CompanyFinder, expand_companies, resolve_tickers
 from searchsvc.query.generation import Generation
-from searchsvc.query.querylang import (
-    And,
-    MatchAll,
-    Node,
-    Not,
-    Or,
-    QuerySyntaxError,
-    Ticker,
-    Word,
-    parse,
-    to_text,
-)
+from searchsvc.query.querylang import QuerySyntaxError, parse
 from searchsvc.query.request import SearchRequest
 from searchsvc.query.results import Limit
 from searchsvc.query.scoring import Evaluator, Matched
+from searchsvc.query.tree import And, MatchAll, Node, Not, Or, Ticker, Word, to_text
 
 
 @dataclass(frozen=True)

@@ -34,65 +34,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from searchsvc.query.dateranges import DateSyntaxError, date_range
+from searchsvc.query.tree import (
+    DATE_FIELD,
+    And,
+    DateRange,
+    MatchAll,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    Word,
+)
 
 FIELDS = ("title", "tag", "category", "author", "ticker")
-
-
-@dataclass(frozen=True)
-class Word:
-    text: str  # as the reader typed it (not analysed)
-    field: str | None = None  # one of FIELDS, or None for all text fields
-    prefix: bool = False  # typed as word*
-
-
-@dataclass(frozen=True)
-class Phrase:
-    words: tuple[str, ...]  # as typed, split on whitespace
-    field: str | None = None
-
-
-@dataclass(frozen=True)
-class DateRange:
-    start: str | None  # "YYYY-MM-DD" inclusive, None = open
-    end: str | None  # "YYYY-MM-DD" inclusive, None = open
-
-
-@dataclass(frozen=True)
-class Not:
-    child: Node
-
-
-@dataclass(frozen=True)
-class And:
-    children: tuple[Node, ...]
-
-
-@dataclass(frozen=True)
-class Or:
-    children: tuple[Node, ...]
-
-
-@dataclass(frozen=True)
-class MatchAll:
-    """The empty query: every article."""
-
-
-@dataclass(frozen=True)
-class Ticker:
-    """Documents whose extracted tickers include one of these canonical symbols.
-
-    The parser never produces it: query expansion does, from `ticker:` terms and from
-    company names or symbols written as plain words (see expansion.expand_companies).
-    """
-
-    symbols: tuple[str, ...]
-    label: str  # what the reader wrote
-
-
-Node = Word | Phrase | DateRange | Not | And | Or | MatchAll | Ticker
 
 
 class QuerySyntaxError(ValueError):
@@ -105,7 +61,6 @@ class QuerySyntaxError(ValueError):
 
 
 MAX_DEPTH = 32  # parenthesis nesting; deeper is an error (strict) or plain text (lenient)
-_DATE_FIELD = "published"
 _KEYWORDS = ("OR", "AND")
 _SYNTAX = '()"'  # characters that end a word
 
@@ -140,73 +95,6 @@ def parse(query: str, *, strict: bool = False) -> Node:
             if repaired == text:  # cannot happen: every repair blanks a non-space
                 return MatchAll()
             text = repaired
-
-
-def to_text(node: Node) -> str:
-    """Render a tree as query syntax; parse(to_text(t), strict=True) == t for parsed t."""
-    if isinstance(node, MatchAll):
-        return ""
-    if isinstance(node, Ticker):
-        return " OR ".join(f"ticker:{symbol}" for symbol in node.symbols)
-    if isinstance(node, Word):
-        return _field_prefix(node.field) + node.text + ("*" if node.prefix else "")
-    if isinstance(node, Phrase):
-        return _field_prefix(node.field) + '"' + " ".join(node.words) + '"'
-    if isinstance(node, DateRange):
-        if node.start is not None and node.start == node.end:
-            return f"{_DATE_FIELD}:{node.start}"
-        return f"{_DATE_FIELD}:{node.start or ''}..{node.end or ''}"
-    if isinstance(node, Not):
-        inner = to_text(node.child)
-        return "-" + (f"({inner})" if isinstance(node.child, And | Or | Not) else inner)
-    if isinstance(node, And):
-        visible = _visible(node)
-        if len(visible) == 1:
-            return to_text(visible[0])
-        return " ".join(_operand_text(child) for child in visible)
-    return " OR ".join(_operand_text(child) for child in node.children)
-
-
-def to_json(node: Node) -> dict[str, Any]:
-    """A tree as JSON: {"type": ...} with the node's fields and its children."""
-    if isinstance(node, Word):
-        return {"type": "word", "text": node.text, "field": node.field, "prefix": node.prefix}
-    if isinstance(node, Phrase):
-        return {"type": "phrase", "words": list(node.words), "field": node.field}
-    if isinstance(node, DateRange):
-        return {"type": "date_range", "from": node.start, "to": node.end}
-    if isinstance(node, Ticker):
-        return {"type": "ticker", "symbols": list(node.symbols), "written": node.label}
-    if isinstance(node, Not):
-        return {"type": "not", "child": to_json(node.child)}
-    if isinstance(node, And | Or):
-        kind = "and" if isinstance(node, And) else "or"
-        return {"type": kind, "children": [to_json(c) for c in node.children]}
-    return {"type": "match_all"}
-
-
-def walk(node: Node) -> Iterator[Node]:
-    """Every node of a tree, each before its children, children left to right."""
-    yield node
-    if isinstance(node, Not):
-        yield from walk(node.child)
-    elif isinstance(node, And | Or):
-        for child in node.children:
-            yield from walk(child)
-
-
-def _field_prefix(field: str | None) -> str:
-    return f"{field}:" if field else ""
-
-
-def _visible(node: And) -> list[Node]:
-    return [child for child in node.children if not isinstance(child, MatchAll)]
-
-
-def _operand_text(node: Node) -> str:
-    """Text of an And/Or operand, parenthesised when it is itself a compound."""
-    compound = isinstance(node, Or) or (isinstance(node, And) and len(_visible(node)) > 1)
-    return f"({to_text(node)})" if compound else to_text(node)
 
 
 # --- tokenizer -----------------------------------------------------------------------
@@ -271,7 +159,7 @@ def _read_term(text: str, i: int, *, keywords: bool) -> tuple[_Tok | None, int]:
         return _Tok(raw, i, end), end
     name, colon, _ = raw.partition(":")
     field = name.lower()
-    if colon and (field in FIELDS or field == _DATE_FIELD):
+    if colon and (field in FIELDS or field == DATE_FIELD):
         return _read_field(text, i, name, i + len(name) + 1)
     node = _word(raw, None)
     return (_Tok("term", i, end, node) if node else None), end
@@ -284,13 +172,13 @@ def _read_field(text: str, start: int, name: str, vpos: int) -> tuple[_Tok, int]
     node: Node | None
     if vpos < len(text) and text[vpos] == '"':
         words, end = _read_phrase(text, vpos)
-        if field == _DATE_FIELD and words:
+        if field == DATE_FIELD and words:
             raise _Broken(f"field '{name}:' needs dates, not a phrase", vpos, repair)
         node = Phrase(words, field) if words else None
     else:
         end = _word_end(text, vpos)
         raw = text[vpos:end]
-        if field == _DATE_FIELD:
+        if field == DATE_FIELD:
             node = _dates(raw, vpos, repair) if raw else None
         else:
             node = _word(raw, field)

@@ -20,8 +20,8 @@ from searchsvc.indexing.analysis import prefix_form, query_terms
 from searchsvc.indexing.schema import QUERY_FIELDS, TEXT_FIELD_BOOSTS, TICKER_BOOST
 from searchsvc.query.expansion import Prefixes
 from searchsvc.query.generation import Generation
-from searchsvc.query.querylang import And, DateRange, MatchAll, Node, Not, Or, Phrase, Ticker, Word
 from searchsvc.query.results import Limit, short_list
+from searchsvc.query.tree import And, DateRange, MatchAll, Node, Not, Or, Phrase, Ticker, Word
 
 # BM25's term-frequency saturation and length normalisation
 K1 = 1.2

@@ -23,12 +23,12 @@ from searchsvc.query.generation import Generation
 from searchsvc.query.handle import IndexHandle
 from searchsvc.query.highlight import MAX_ANALYZED_CHARS
 from searchsvc.query.plan import _victims
-from searchsvc.query.querylang import Word
 from searchsvc.query.request import MAX_QUERY_LENGTH, SearchRequest
 from searchsvc.query.results import SearchResults, results_to_json
 from searchsvc.query.scoring import Evaluator, Matched
 from searchsvc.query.search import search
 from searchsvc.query.spelling import MAX_SUGGEST_WORDS
+from searchsvc.query.tree import Word
 from tests.conftest import article_text, write_article
 
 FIELDS = len(TEXT_FIELD_BOOSTS)

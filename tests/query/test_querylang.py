@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from searchsvc.query.querylang import (
-    MAX_DEPTH,
+from searchsvc.query.querylang import MAX_DEPTH, QuerySyntaxError, parse
+from searchsvc.query.tree import (
     And,
     DateRange,
     MatchAll,
@@ -15,10 +15,8 @@ from searchsvc.query.querylang import (
     Not,
     Or,
     Phrase,
-    QuerySyntaxError,
     Ticker,
     Word,
-    parse,
     to_json,
     to_text,
     walk,

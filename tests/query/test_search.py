@@ -14,10 +14,11 @@ from searchsvc.errors import BadParameter, BadQuery
 from searchsvc.query.generation import Generation
 from searchsvc.query.handle import IndexHandle
 from searchsvc.query.plan import apply_filters, order_hits, parse_query, plan_request, split
-from searchsvc.query.querylang import parse, to_text
+from searchsvc.query.querylang import parse
 from searchsvc.query.request import SearchRequest
 from searchsvc.query.results import SearchResults
 from searchsvc.query.search import search
+from searchsvc.query.tree import to_text
 
 ALL_SEEDS = 34
 
