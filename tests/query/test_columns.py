@@ -1,4 +1,4 @@
-"""A generation's value columns: facet counts and their order."""
+"""A generation's value columns, read once per segment: facet counts and their order."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from searchsvc.query.generation import column_from_pairs
+from searchsvc.query.columns import column_from_pairs
 
 VALUES = st.lists(st.text("aAbBéÉ -", min_size=1, max_size=4), unique=True, max_size=40)
 
