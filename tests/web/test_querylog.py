@@ -7,7 +7,6 @@ Apps here run over a copy of the session's seed index in tmp_path, so the log th
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -472,27 +471,42 @@ def test_two_workers_writing_one_file_lose_nothing(
     assert len(qs) == len(set(qs)) == 4 * 300
 
 
-@pytest.mark.filterwarnings("ignore:.*fork.*:DeprecationWarning")
-def test_forked_workers_each_write_to_the_shared_file(
-    new_log: Callable[..., QueryLog], tmp_path: Path
-) -> None:
-    found = new_log()  # made before the fork, as by create_app in a preloading master
-    children = []
-    for worker in range(3):
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - the child
-            code = 1
-            try:
-                for i in range(200):
-                    found.record(entry(f"worker {worker} search {i}"))
-                code = 0 if found.close(20) and found.written == 200 else 2
-            finally:
-                os._exit(code)
-        children.append(pid)
-    found.record(entry("master"))
-    statuses = [os.waitpid(pid, 0)[1] for pid in children]
-    assert statuses == [0, 0, 0]
-    assert found.flush()
+# Forked from a fresh process, as gunicorn forks from its single-threaded master: forking
+# pytest itself would copy whatever locks the threads of earlier tests held at that instant
+# (a child of the CI run once hung on one, and its log timed out).
+FORKING_MASTER = """
+import os, sys, time
+from pathlib import Path
+from searchsvc.web.querylog import QueryLog
+
+found = QueryLog(Path(sys.argv[1]))  # made before the fork, as by create_app when preloading
+children = []
+for worker in range(3):
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            for i in range(200):
+                found.record({"ts": time.time(), "q": f"worker {worker} search {i}"})
+            code = 0 if found.close(20) and found.written == 200 else 2
+        finally:
+            os._exit(code)
+    children.append(pid)
+found.record({"ts": time.time(), "q": "master"})
+statuses = [os.waitpid(pid, 0)[1] for pid in children]
+print(statuses, found.close(20))
+"""
+
+
+def test_forked_workers_each_write_to_the_shared_file(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", FORKING_MASTER, str(tmp_path / DB_NAME)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (done.returncode, done.stdout.strip()) == (0, "[0, 0, 0] True"), done.stderr
     qs = [r["q"] for r in rows(tmp_path / DB_NAME)]
     assert len(qs) == len(set(qs)) == 3 * 200 + 1
 
