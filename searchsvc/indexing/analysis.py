@@ -28,11 +28,22 @@ STOP_WORDS = frozenset(
 )
 VALUE_SEPARATOR = "\x1f"  # joins the values of a multi-valued exact field
 _ACCENTS: dict[int, str] = {int(k): v for k, v in accent_map.items()}
+# The non-ASCII letters accent_map replaces (its ASCII entries only lowercase). A scan for
+# them (in C) finds the few to replace, where str.translate looks every character of a
+# long body up in a dict: 8 ms for a 200k-character article, against 0.7 ms for lower().
+_ACCENTED = re.compile("[" + "".join(re.escape(chr(k)) for k in sorted(_ACCENTS) if k >= 128) + "]")
+
+
+def _strip_accents(lowered: str) -> str:
+    """lowered (already lowercase) with accents stripped: what .translate(_ACCENTS) gives."""
+    if lowered.isascii():  # accent_map maps lowercase ASCII to itself
+        return lowered
+    return _ACCENTED.sub(lambda m: _ACCENTS[ord(m.group())], lowered)
 
 
 def fold(text: str) -> str:
     """Lowercase and strip accents: "Nestlé" -> "nestle"."""
-    return text.lower().translate(_ACCENTS)
+    return _strip_accents(text.lower())
 
 
 def fold_in_place(text: str) -> str:
@@ -40,7 +51,7 @@ def fold_in_place(text: str) -> str:
     lowered = text.lower()
     if len(lowered) != len(text):  # rare letters ("İ") that lowercase to two characters
         lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-    return lowered.translate(_ACCENTS)
+    return _strip_accents(lowered)
 
 
 @lru_cache(maxsize=200_000)

@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from searchsvc.indexing.analysis import (
+    _ACCENTS,
     TextAnalyzer,
     ValuesAnalyzer,
     analyze_text,
@@ -71,6 +72,19 @@ def test_analysis_never_raises_and_positions_increase(text: str) -> None:
     tokens = analyze_text(text)
     assert [p for _, p, _, _ in tokens] == list(range(len(tokens)))
     assert all(0 <= s < e <= len(text) for _, _, s, e in tokens)
+
+
+ACCENTED_TEXT = st.text(
+    st.sampled_from("aeinsHISTézÉçÇøØßæÆñÑüÜıİǅﬁ’“ 0.-") | st.characters(), max_size=200
+)
+
+
+@given(ACCENTED_TEXT)
+def test_folding_strips_the_same_accents_as_whooshs_accent_map(text: str) -> None:
+    assert fold(text) == text.lower().translate(_ACCENTS)
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        assert fold_in_place(text) == lowered.translate(_ACCENTS)
 
 
 @given(st.text(max_size=200))
