@@ -271,12 +271,18 @@ def unknown_tickers_command(index_dir: Path | None, limit: int, as_json: bool) -
     click.echo("Add the companies you recognise to the file named by SEARCHSVC_COMPANIES_FILE.")
 
 
+def default_workers() -> int:
+    """One worker per CPU this process may run on: searches are CPU-bound, so more only add
+    memory, start time and p99 (benchmarks/workers.py; README, "Serving it")."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 @main.command("serve")
 @content_option
 @index_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, help="Port to listen on.")
-@click.option("--workers", type=click.IntRange(min=1), help="Worker processes [2 x CPUs + 1].")
+@click.option("--workers", type=click.IntRange(min=1), help="Worker processes [one per CPU].")
 @click.option(
     "--threads",
     type=click.IntRange(min=1),
@@ -310,7 +316,7 @@ def serve_command(
             companies_file=settings["COMPANIES_FILE"],
         )
         click.echo(f"Indexed {report.documents} articles ({len(report.errors)} skipped)")
-    workers = workers or (2 * (os.cpu_count() or 1) + 1)
+    workers = workers or default_workers()
     click.echo(f"Serving on http://{host}:{port} with {workers} workers x {threads} threads")
     # the folders as resolved here, given to every worker's create_app (not the environment)
     folders = {"CONTENT_DIR": settings["CONTENT_DIR"], "INDEX_DIR": settings["INDEX_DIR"]}

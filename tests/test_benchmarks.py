@@ -197,3 +197,21 @@ def test_crash_kills_benchmark_runs_end_to_end(tmp_path: Path) -> None:
     result = json.loads(out.read_text())
     assert sum(result["outcomes"].values()) == 2
     assert 0 <= result["killed_mid_write"] <= result["killed_inside_a_run"] <= 2
+
+
+def test_the_worker_benchmark_sends_the_mix_with_the_apis_parameter_names() -> None:
+    from urllib.parse import parse_qsl
+
+    from benchmarks.workers import query_string
+    from searchsvc.web.args import SEARCH_PARAMETERS
+
+    query = _q(_word("nvidia"), tags=("ai",), categories=("markets",), date_from="2025-01-01")
+    params = parse_qsl(query_string(query))
+    assert params == [
+        ("q", "nvidia"),
+        ("sort", "relevance"),
+        ("tag", "ai"),
+        ("category", "markets"),
+        ("from", "2025-01-01"),
+    ]
+    assert {name for name, _ in params} <= set(SEARCH_PARAMETERS)

@@ -337,3 +337,18 @@ def test_serve_gives_the_server_its_settings_and_leaves_the_environment_alone(
     [(args, kwargs)] = calls
     assert args == ("127.0.0.1", 8000, 3, 2)
     assert kwargs == {"app_config": {"CONTENT_DIR": SEEDS, "INDEX_DIR": seed_index}}
+
+
+@pytest.mark.parametrize(("cpus", "workers"), [({0}, 1), ({0, 1}, 2), (set(range(8)), 8)])
+def test_serve_runs_one_worker_per_cpu_by_default(
+    monkeypatch: pytest.MonkeyPatch, seed_index: Path, cpus: set[int], workers: int
+) -> None:
+    import searchsvc.server
+
+    calls: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(searchsvc.server, "run_gunicorn", lambda *args, **_: calls.append(args))
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: cpus)
+    result = run("serve", "--content", SEEDS, "--index", seed_index)
+    assert result.exit_code == 0, result.output
+    assert calls[0][2] == workers
+    assert f"with {workers} workers" in result.output
