@@ -24,6 +24,7 @@ from pathlib import Path
 
 from benchmarks.querymix import BenchQuery, build_mix
 from benchmarks.servers import fetch, start_server
+from benchmarks.soak import worker_pids
 from searchsvc.ingest.scan import load_corpus
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "news"
@@ -48,14 +49,6 @@ def pss_kb(pid: int) -> int:
     except OSError:
         return 0
     return next((int(line.split()[1]) for line in lines if line.startswith("Pss:")), 0)
-
-
-def children(pid: int) -> list[int]:
-    try:
-        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-    except OSError:
-        return []
-    return [int(p) for p in text.split()]
 
 
 def load(base: str, queries: list[str], clients: int, seconds: float) -> tuple[int, list[float]]:
@@ -116,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 load(base, queries[:50], args.clients, 3.0)  # every worker warms up
                 answered, latencies = load(base, queries, args.clients, args.seconds)
-                pids = [server.pid, *children(server.pid)]
+                pids = [server.pid, *worker_pids(server.pid)]
                 total_mb = sum(pss_kb(pid) for pid in pids) / 1024
                 per_worker = [pss_kb(pid) / 1024 for pid in pids[1:]]
             finally:
