@@ -22,12 +22,11 @@ import time
 import urllib.parse
 from pathlib import Path
 
+from benchmarks.bench import DEFAULT_CORPUS
 from benchmarks.querymix import BenchQuery, build_mix
 from benchmarks.servers import fetch, start_server
 from benchmarks.soak import worker_pids
 from searchsvc.ingest.scan import load_corpus
-
-DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "news"
 
 
 def query_string(query: BenchQuery) -> str:
@@ -51,8 +50,8 @@ def pss_kb(pid: int) -> int:
     return next((int(line.split()[1]) for line in lines if line.startswith("Pss:")), 0)
 
 
-def load(base: str, queries: list[str], clients: int, seconds: float) -> tuple[int, list[float]]:
-    """Requests answered and their latencies (ms) with ``clients`` threads for ``seconds``."""
+def load(base: str, queries: list[str], clients: int, seconds: float) -> list[float]:
+    """The latency (ms) of each request answered by ``clients`` threads in ``seconds``."""
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
@@ -80,7 +79,7 @@ def load(base: str, queries: list[str], clients: int, seconds: float) -> tuple[i
         thread.join()
     if errors:
         print(f"  {errors} requests failed", file=sys.stderr)
-    return len(latencies), latencies
+    return latencies
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -108,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
             start_s = time.monotonic() - started
             try:
                 load(base, queries[:50], args.clients, 3.0)  # every worker warms up
-                answered, latencies = load(base, queries, args.clients, args.seconds)
+                latencies = load(base, queries, args.clients, args.seconds)
                 pids = [server.pid, *worker_pids(server.pid)]
                 total_mb = sum(pss_kb(pid) for pid in pids) / 1024
                 per_worker = [pss_kb(pid) / 1024 for pid in pids[1:]]
@@ -116,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
                 server.stop()
             cuts = statistics.quantiles(latencies, n=100)
             print(
-                f"{workers:>7}  {start_s:7.2f}  {answered / args.seconds:5.1f}  "
+                f"{workers:>7}  {start_s:7.2f}  {len(latencies) / args.seconds:5.1f}  "
                 f"{cuts[49]:7.1f} {cuts[98]:7.1f}  {total_mb:11.0f}  "
                 f"{statistics.mean(per_worker) if per_worker else 0:13.0f}"
             )
