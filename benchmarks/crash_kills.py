@@ -60,7 +60,7 @@ def kill_rounds(work: Path, args: argparse.Namespace) -> Counter[str]:
     corpus = Corpus(content, rng)
     for _ in range(args.articles):
         corpus.add()
-    _ = default_companies().article_pattern  # forked children start with it compiled
+    _ = default_companies().article_finder  # forked children start with it compiled
     build_index(content, index_dir, workers=1)
     before = index_state(index_dir)
     incremental_seconds = 0.2

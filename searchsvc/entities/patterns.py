@@ -1,19 +1,17 @@
-"""Regular expressions for ticker markup, built once per company dictionary.
+"""Regular expressions and word lists for ticker markup and the evidence rules.
 
-One compiled pattern finds, in a single pass, the four kinds of mention that
-:mod:`searchsvc.entities.tickers` understands: a cashtag (``$NVDA``, ``$BRK.B``); an
-exchange prefix and code (``NASDAQ: NVDA``, ``(NYSE:BABA)``, ``HKEX: 700``); an upper-case
-code in parentheses (``Meta (META)``); any name, alias or symbol of the dictionary (the
-longest wins).
+:data:`MARKUP` finds the three kinds of markup that :mod:`searchsvc.entities.tickers`
+understands: a cashtag (``$NVDA``, ``$BRK.B``); an exchange prefix and code (``NASDAQ:
+NVDA``, ``(NYSE:BABA)``, ``HKEX: 700``); an upper-case code in parentheses (``Meta
+(META)``). Names of the dictionary are found by :mod:`searchsvc.entities.finder`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from typing import TypeAlias
 
-_Trie: TypeAlias = "dict[str, _Trie]"
+Trie: TypeAlias = "dict[str, Trie]"
 
 # Exchange prefix as written -> suffix of the listing symbol ("" for US markets), in the
 # spellings of publishers, Yahoo, Google and S&P Capital IQ ("ENXTPA:MC", "SEHK:700").
@@ -225,44 +223,41 @@ def prefixed_symbols(exchange: str, code: str) -> list[str]:
     return candidates
 
 
-_BOUNDARY = r"(?![\w&])"
+BOUNDARY = r"(?![\w&])"  # after a name or code: no letter, digit or "&"
 _SEPARATOR = r"[ \t]*:[ \t]*"
-_TAILS = {"$": _TAG + _BOUNDARY, "(": _TAG + r"\)"}
+_TAILS = {"$": _TAG + BOUNDARY, "(": _TAG + r"\)"}
 
 
-def _insert(root: _Trie, literal: str, tail: str) -> None:
+def insert(root: Trie, literal: str, tail: str) -> None:
+    """Add ``literal`` to a character trie, ending with the regex ``tail``."""
     node = root
     for ch in literal:
         node = node.setdefault(ch, {})
     node["\0" + tail] = {}  # keys longer than one character mark an end, with its tail
 
 
-def _render(node: _Trie) -> str:
-    alternatives = [re.escape(k) + _render(v) for k, v in sorted(node.items()) if len(k) == 1]
-    alternatives += [k[1:] for k in node if len(k) > 1]  # after the longer literals
+def render(node: Trie) -> str:
+    """A trie as one regex: deeper branches first, then the tails that end here in the order
+    they were inserted. Every branch starts with a literal character, so the regex engine
+    skips ahead to the next possible first character (about 5x faster than an alternation)."""
+    alternatives = [re.escape(k) + render(v) for k, v in sorted(node.items()) if len(k) == 1]
+    alternatives += [k[1:] for k in node if len(k) > 1]
     return alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
 
 
-def mention_pattern(literals: Iterable[str], *, ignore_case: bool = False) -> re.Pattern[str]:
-    """One pattern for cashtags, ``(CODE)``, exchange prefixes and the dictionary's literals.
-
-    It is a single character trie whose branches all start with a literal character, so the
-    regex engine skips ahead to the next possible first character (about 5x faster than an
-    alternation of sub-patterns). The kind of a match is read from its text: a ``:`` marks an
-    exchange prefix (``NYSE: BABA``, ``(AU:BHP)``), else ``$`` starts a cashtag and ``(`` a
-    parenthesised code, anything else is a literal. A literal is followed by no letter, digit
-    or ``&``.
-    """
-    root: _Trie = {}
+def markup_trie() -> Trie:
+    """Cashtags, ``(CODE)``, ``(AU:BHP)`` and exchange prefixes: the country form is tried
+    before a bare ``(CODE)``, a longer exchange name before a shorter one."""
+    root: Trie = {}
     for first, tail in _TAILS.items():
-        _insert(root, first, tail)
+        insert(root, first, tail)
     for spelling in {*EXCHANGE_SUFFIXES, *_PREFIX_SPELLINGS}:
-        _insert(root, spelling, _SEPARATOR + _CODE + _BOUNDARY)
+        insert(root, spelling, _SEPARATOR + _CODE + BOUNDARY)
     for country in COUNTRY_SUFFIXES:
-        _insert(root, f"({country}:", _CODE + r"\)")
-    for literal in literals:
-        _insert(root, literal, _BOUNDARY)
-    source = _render(root)
-    if not source.startswith("(?:"):
-        source = f"(?:{source})"
-    return re.compile(source, re.IGNORECASE if ignore_case else 0)
+        insert(root, f"({country}:", _CODE + r"\)")
+    return root
+
+
+# Ticker markup, without any company's name: see :mod:`searchsvc.entities.finder`.
+MARKUP = re.compile(render(markup_trie()))
+MARKUP_IGNORE_CASE = re.compile(render(markup_trie()), re.IGNORECASE)

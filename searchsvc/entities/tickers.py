@@ -1,6 +1,6 @@
 """Find companies in an article (case-sensitive, with evidence rules) and in a query.
 
-Article rules, in one pass per text with :attr:`CompanyDictionary.article_pattern`:
+Article rules, in one pass per text with :attr:`CompanyDictionary.article_finder`:
 
 * markup always counts, ambiguous symbols included: cashtags (``$NVDA``), exchange prefixes
   (``NASDAQ: NVDA``, ``HKEX: 700``, ``(AU:BHP)``) and listings (``9988.HK``, ``2330.TW``);
@@ -37,6 +37,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from searchsvc.entities.dictionary import CompanyDictionary
+from searchsvc.entities.finder import Found
 from searchsvc.entities.model import Company, TickerMention
 from searchsvc.entities.patterns import (
     CAPITAL_WORD_BEFORE,
@@ -217,8 +218,8 @@ class _Scan:
         last_end = -1  # where the last name ended, and the companies it named
         last_names: tuple[str, ...] = ()
         spans: list[_Span] = []
-        for m in self.companies.article_pattern.finditer(text):
-            start, found = m.start(), m.group()
+        for m in self.companies.article_finder.finditer(text):
+            start, found = m.start, m.text
             first = found[0]
             hits: list[_Hit] = []
             if ":" in found:  # "NYSE: BABA", "(AU:BHP)"
@@ -254,14 +255,14 @@ class _Scan:
                     last_end, last_names = span.end, tuple(h.symbol for h in span.hits)
                 continue
             if hits:
-                spans.append(_Span(start, m.end(), hits, False))
+                spans.append(_Span(start, m.end, hits, False))
         if tagged:
             self.tagged.update(hit.symbol for span in spans for hit in span.hits)
         _promote_lists(text, spans)
 
-    def literal(self, text: str, place: str, m: re.Match[str]) -> _Span | None:
+    def literal(self, text: str, place: str, m: Found) -> _Span | None:
         """A name, alias or symbol of the dictionary as written; None when it does not count."""
-        start, end, found = m.start(), m.end(), m.group()
+        start, end, found = m
         entries = self.literals.get(found, ())
         suffix = CORPORATE_SUFFIX.match(text, end)
         if suffix is None and OTHER_ENTITY.match(text, end):
@@ -385,8 +386,7 @@ def find_companies(text: str, companies: CompanyDictionary) -> list[tuple[int, i
     symbols only as cashtags or after an exchange prefix ("ai chips" finds nothing).
     """
     found: list[tuple[int, int, Company]] = []
-    for m in companies.query_pattern.finditer(text):
-        start, end, match = m.start(), m.end(), m.group()
+    for start, end, match in companies.query_finder.finditer(text):
         if match[0] == "(" and ":" not in match:  # "(nvda)" is read like the bare code
             start, end, match = start + 1, end - 1, match[1:-1]
         elif match[0] == "(":  # "(au:bhp)"

@@ -14,7 +14,7 @@ from searchsvc.entities.patterns import (
     LISTING_CODE,
     LISTING_HEAD,
     LISTING_SUFFIX,
-    mention_pattern,
+    MARKUP,
     prefixed_symbols,
 )
 from searchsvc.entities.tickers import NAME_BEFORE, article_texts, joined
@@ -30,7 +30,6 @@ class UnknownSymbol:
     forms: tuple[str, ...]  # distinct forms as written: "$ACME", "NYSE: ACME", "(ACME)"
 
 
-_MARKUP = mention_pattern(())  # cashtags, "(CODE)" and exchange prefixes, no names
 _UNKNOWN_CODE = re.compile(r"[A-Z]{2,5}(?:\.[A-Z])?")  # "(ACME)", "(BRK.B)"
 _WORD = re.compile(r"[^\W\d_][\w'\u2019]*")
 _SMALL_WORDS = frozenset("of the and for de da la & in on".split())
@@ -99,7 +98,7 @@ def find_unknown_symbols(
 def _unknown_markup(text: str, companies: CompanyDictionary) -> list[tuple[str, str]]:
     """(symbol, form as written) of each piece of markup in ``text`` that no company has."""
     found: list[tuple[str, str]] = []
-    for m in _MARKUP.finditer(text):
+    for m in MARKUP.finditer(text):
         form, start = m.group(), m.start()
         if ":" in form:  # "NYSE: ACME", "(AU:ACM)"
             if form[0] != "(" and joined(text, start):

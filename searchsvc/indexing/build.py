@@ -297,11 +297,11 @@ def _kept_warnings(warnings: Iterable[FileWarning], losers: set[str]) -> tuple[F
 
 def _worker_context(companies_file: Path | None) -> BaseContext:
     """fork when this process has one thread (the CLI): workers then inherit the loaded
-    modules and the compiled company patterns (~0.5 s each otherwise). spawn when there
-    are threads (a server), since forking a threaded process is unsafe."""
+    modules and the company dictionary with its finder (~0.4 s each otherwise). spawn when
+    there are threads (a server), since forking a threaded process is unsafe."""
     if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
-        if companies_file is None:  # the built-in dictionary is shared: compile it once
-            _ = companies_for(None).article_pattern
+        if companies_file is None:  # the built-in dictionary is shared: build it once
+            _ = companies_for(None).article_finder
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context("spawn")
 

@@ -56,8 +56,8 @@ def run_watch(
     if not content_dir.is_dir():
         raise FileNotFoundError(f"content folder {content_dir} does not exist")
     stop = stop or threading.Event()
-    # compile the extraction patterns (~1 s) now, not on the first edit a reader waits for
-    _ = companies_for(companies_file).article_pattern
+    # build the company finder now, not on the first edit a reader waits for
+    _ = companies_for(companies_file).article_finder
     pending = _Pending(debounce, max_delay)
     source = _start_source(content_dir, pending, poll, poll_interval)
     runner = _Runner(content_dir, index_dir, companies_file, on_report)

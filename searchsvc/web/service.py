@@ -30,11 +30,11 @@ class SearchService:
         app.extensions["searchsvc"] = cls(handle, companies)
 
     def warm_up(self, *, indexing: bool = False) -> None:
-        """Open the index and compile the company patterns now, not on a reader's request;
-        with ``indexing`` (POST /admin/reindex is on) the article patterns too."""
-        _ = self.companies.query_pattern
+        """Open the index and build the company finder for queries now, not on a reader's
+        request; with ``indexing`` (POST /admin/reindex is on) the one for articles too."""
+        _ = self.companies.query_finder
         if indexing:
-            _ = self.companies.article_pattern
+            _ = self.companies.article_finder
         try:
             self.handle.current()
         except IndexNotFound:

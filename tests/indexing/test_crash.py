@@ -94,7 +94,7 @@ from whoosh import index as whoosh_index
 
 from searchsvc.entities.dictionary import default_companies
 from searchsvc.indexing.build import build_index
-_ = default_companies().article_pattern
+_ = default_companies().article_finder
 print("ready", flush=True)
 build_index(Path(sys.argv[1]), Path(sys.argv[2]), full=sys.argv[3] == "full", workers=1)
 print("done", flush=True)
@@ -297,7 +297,7 @@ def test_kill_9_during_reindex_never_breaks_the_index(
     corpus = Corpus(content, rng)
     for _ in range(START_ARTICLES):
         corpus.add()
-    _ = default_companies().article_pattern  # forked children start with it compiled
+    _ = default_companies().article_finder  # forked children start with it compiled
     build_index(content, index_dir, workers=1)
     before: State = index_state(index_dir)
     generation = assert_usable(index_dir, "first build")
@@ -401,7 +401,7 @@ def test_killed_full_builds_leave_no_folders_behind(tmp_path: Path, single_threa
     corpus = Corpus(content, random.Random(SEED))
     for _ in range(START_ARTICLES):
         corpus.add()
-    _ = default_companies().article_pattern
+    _ = default_companies().article_finder
     build_index(content, index_dir, workers=1)
     killed = 0
     for delay in (0.05, 0.1, 0.15):
