@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -70,6 +71,9 @@ class Generation:
         # bytes. Every read of the Whoosh side goes through reading(), one thread at a
         # time; the NumPy side (cached arrays) needs no lock.
         self._whoosh = threading.RLock()
+        # A generation dropped without close() (an app never shut down) still closes its
+        # segment files when it is collected, instead of leaving them to the interpreter.
+        self._close_searcher = weakref.finalize(self, searcher.close)
         reader = self.searcher.reader()
         self.doc_count_all = reader.doc_count_all()
         self.doc_count = reader.doc_count()
@@ -306,4 +310,4 @@ class Generation:
 
     def close(self) -> None:
         with self._whoosh:
-            self.searcher.close()
+            self._close_searcher()
