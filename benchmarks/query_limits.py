@@ -256,8 +256,9 @@ class _Fresh:
     def __init__(self, index_dir: Path, base: Generation) -> None:
         manifest = read_manifest(index_dir)
         assert manifest is not None
-        searcher = whoosh_index.open_dir(str(index_dir / manifest.live)).searcher()
-        self.gen = Generation(index_dir, searcher, base.number, base.segment_arrays)
+        live = index_dir / manifest.live
+        searcher = whoosh_index.open_dir(str(live)).searcher()
+        self.gen = Generation(index_dir, live, searcher, base.number, base.segment_arrays)
 
     @contextmanager
     def lease(self) -> Iterator[Generation]:

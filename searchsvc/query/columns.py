@@ -1,40 +1,13 @@
-"""What a generation reads once from each immutable segment, as NumPy arrays: the postings
-of its value fields (facets, filters, dates), its field lengths and slugs, and the value
-columns merged from them (facet counts and their order)."""
+"""The value columns a generation merges from its segments' arrays (indexing/segments.py):
+one per value field (facets, filters, dates), with facet counts and their order."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3LeafMatcher
 
-from searchsvc.indexing.schema import FACET_FIELDS, TEXT_FIELD_BOOSTS
-
-VALUE_FIELDS = tuple(FACET_FIELDS.values()) + ("published", "unknown_symbols")
-Postings = tuple[np.ndarray, np.ndarray]  # (docnums int32, weights float32)
-EMPTY_POSTINGS: Postings = (np.zeros(0, np.int32), np.zeros(0, np.float32))
-
-
-def read_postings(matcher: Any) -> Postings:
-    """All (docnum, weight) pairs of one matcher, a block at a time where possible."""
-    ids: list[int] = []
-    weights: list[float] = []
-    if isinstance(matcher, W3LeafMatcher):
-        # Whole 128-posting blocks at once: ~20x faster than stepping posting by posting.
-        while matcher.is_active():
-            matcher._read_ids()
-            matcher._read_weights()
-            ids.extend(matcher._ids[matcher._i :])
-            weights.extend(matcher._weights[matcher._i :])
-            matcher._next_block()
-    else:
-        while matcher.is_active():
-            ids.append(matcher.id())
-            weights.append(matcher.weight())
-            matcher.next()
-    return np.asarray(ids, dtype=np.int32), np.asarray(weights, dtype=np.float32)
+from searchsvc.indexing.segments import Postings
 
 
 @dataclass(frozen=True)
@@ -90,34 +63,3 @@ def column_from_pairs(pairs: dict[str, Postings]) -> ValueColumn:
         by_folded={k: tuple(v) for k, v in folded.items()},
         label_rank=rank,
     )
-
-
-@dataclass(frozen=True)
-class SegmentArrays:
-    """What one immutable segment contributes: value pairs and field lengths."""
-
-    doc_count: int
-    values: dict[str, dict[str, Postings]]  # field -> value -> postings (segment docnums)
-    lengths: dict[str, np.ndarray]
-    slugs: list[str]  # by segment docnum ("" for none)
-
-
-def load_segment_arrays(segreader: Any) -> SegmentArrays:
-    doc_count = segreader.doc_count_all()
-    values: dict[str, dict[str, Postings]] = {}
-    for field in VALUE_FIELDS:
-        values[field] = {}
-        for raw in segreader.lexicon(field):
-            ids, weights = read_postings(segreader.postings(field, raw))
-            values[field][raw.decode("utf-8")] = (ids, weights)
-    lengths = {
-        field: np.array(
-            [segreader.doc_field_length(d, field) or 0 for d in range(doc_count)], np.float32
-        )
-        for field in TEXT_FIELD_BOOSTS
-    }
-    slugs = [""] * doc_count
-    for raw in segreader.lexicon("slug"):
-        for docnum in read_postings(segreader.postings("slug", raw))[0]:
-            slugs[int(docnum)] = raw.decode("utf-8")
-    return SegmentArrays(doc_count, values, lengths, slugs)

@@ -4,8 +4,9 @@ A search request never touches the disk for anything that can be computed once p
 generation: per-document value arrays (facets, filters, dates), field lengths, and a
 bounded cache of term postings as NumPy arrays are built when a generation opens (or the
 first time a term is asked for) and shared by every request on that generation.
-Segments are immutable in Whoosh, so value arrays and lengths are cached per segment and
-a new generation only pays for the segments it adds.
+Segments are immutable in Whoosh, so value arrays and lengths are per segment: read from
+the file the indexer saved beside each segment (memory-mapped, so workers share them),
+and a new generation reuses the previous one's and only opens the segments it adds.
 """
 
 from __future__ import annotations
@@ -25,15 +26,15 @@ import numpy as np
 from searchsvc.errors import NotFound
 from searchsvc.indexing.layout import read_last_report
 from searchsvc.indexing.schema import TEXT_FIELD_BOOSTS
-from searchsvc.query.columns import (
+from searchsvc.indexing.segments import (
     EMPTY_POSTINGS,
     VALUE_FIELDS,
     Postings,
     SegmentArrays,
-    column_from_pairs,
-    load_segment_arrays,
     read_postings,
+    segment_arrays,
 )
+from searchsvc.query.columns import column_from_pairs
 
 POSTINGS_CACHE_ENTRIES = 2_000_000  # postings and positions kept per generation (~16 MB)
 POSITION_BITS = (
@@ -61,7 +62,12 @@ class Generation:
     """A consistent, read-only view of the index at one commit."""
 
     def __init__(
-        self, index_dir: Path, searcher: Any, number: int, segments: dict[str, SegmentArrays]
+        self,
+        index_dir: Path,
+        live_dir: Path,
+        searcher: Any,
+        number: int,
+        segments: dict[str, SegmentArrays],
     ):
         self.index_dir = index_dir
         self.number = number
@@ -87,7 +93,7 @@ class Generation:
             if segment is None:  # the reader of an index with no documents at all
                 continue
             seg_id = segment.segment_id()
-            arrays = segments.get(seg_id) or load_segment_arrays(segreader)
+            arrays = segments.get(seg_id) or segment_arrays(live_dir, segreader)
             self.segment_arrays[seg_id] = arrays
             if segreader.has_deletions():
                 deleted = np.fromiter(segreader.deleted_docs_set, dtype=np.int64)

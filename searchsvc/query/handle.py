@@ -118,7 +118,7 @@ class IndexHandle:
                 searcher.close()
                 return previous
             segments = previous.segment_arrays if previous is not None else {}
-            return Generation(self.index_dir, searcher, number, segments)
+            return Generation(self.index_dir, live, searcher, number, segments)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _manifest(self) -> Manifest:
