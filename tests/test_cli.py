@@ -352,3 +352,32 @@ def test_serve_runs_one_worker_per_cpu_by_default(
     assert result.exit_code == 0, result.output
     assert calls[0][2] == workers
     assert f"with {workers} workers" in result.output
+
+
+# What a search process must not load: parsers and libraries that only building the
+# index or serving HTTP needs (each costs start-up time before the first answer).
+NOT_FOR_A_SEARCH = ("bs4", "markdown_it", "yaml", "frontmatter", "flask", "limits", "gunicorn")
+
+
+@pytest.mark.parametrize("module", NOT_FOR_A_SEARCH)
+def test_a_search_does_not_load_what_only_building_or_serving_needs(
+    module: str, tmp_path: Path
+) -> None:
+    index = tmp_path / "index"
+    built = CliRunner().invoke(main, ["index", "--content", str(SEEDS), "--index", str(index)])
+    assert built.exit_code == 0, built.output
+    script = (
+        "import sys\n"
+        "from searchsvc.cli import main\n"
+        "try:\n"
+        f"    main(['search', 'nvidia', '--index', {str(index)!r}])\n"
+        "except SystemExit as exit:\n"
+        "    assert not exit.code, exit.code\n"
+        f"print({module!r} in sys.modules, file=sys.stderr)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert run.returncode == 0, run.stderr
+    assert "10 results in" in run.stdout
+    assert run.stderr.strip().splitlines()[-1] == "False"

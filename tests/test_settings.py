@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from limits import parse_many
 
-from searchsvc.settings import SETTINGS, load_settings
+from searchsvc.settings import RATE_LIMIT_SETTINGS, SETTINGS, BadSetting, load_settings
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 
@@ -28,3 +29,20 @@ def test_defaults_environment_then_overrides(monkeypatch: pytest.MonkeyPatch) ->
     assert load_settings()["REFRESH_SECONDS"] == 2.0
     assert load_settings({"INDEX_DIR": "/tmp/other"})["INDEX_DIR"] == Path("/tmp/other")
     assert load_settings({"INDEX_DIR": None})["INDEX_DIR"] == Path("/srv/ix")  # None = not given
+
+
+@pytest.mark.parametrize("name", RATE_LIMIT_SETTINGS)
+def test_rate_limit_defaults_read_as_rate_limits(name: str) -> None:
+    # load_settings takes a default as it is, without importing limits: it must parse.
+    default = next(s.default for s in SETTINGS if s.name == name)
+    if default is not None:
+        items = parse_many(str(default))
+        assert items and all(item.amount >= 1 for item in items)
+    assert load_settings()[name] == default
+
+
+@pytest.mark.parametrize("value", ["20/second", " 5/minute;100/hour "])
+def test_a_rate_limit_that_is_set_is_checked(value: str) -> None:
+    assert load_settings({"RATE_LIMIT": value})["RATE_LIMIT"] == value.strip()
+    with pytest.raises(BadSetting):
+        load_settings({"RATE_LIMIT": value.replace("/", " every ")})

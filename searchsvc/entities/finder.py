@@ -6,7 +6,7 @@ before a name of the same length: ``Nasdaq: NVDA`` is a prefix, not the name Nas
 the next search starts where that match ends. Names are found by an Aho-Corasick automaton
 (pyahocorasick, built in about 25 ms for the built-in 16k names, where the equivalent
 regular expression took over a second to compile in every process); markup by
-:data:`~searchsvc.entities.patterns.MARKUP`. A name is followed by no letter, digit or
+:func:`~searchsvc.entities.patterns.markup_pattern`. A name is followed by no letter, digit or
 ``&``; it may start anywhere (callers judge what stands before it).
 """
 
@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import ahocorasick
 
-from searchsvc.entities.patterns import MARKUP, MARKUP_IGNORE_CASE
+from searchsvc.entities.patterns import markup_pattern
 
 
 class Found(NamedTuple):
@@ -60,7 +60,7 @@ class MentionFinder:
 
     def __init__(self, names: Iterable[str], *, ignore_case: bool = False) -> None:
         self.ignore_case = ignore_case
-        self._markup: re.Pattern[str] = MARKUP_IGNORE_CASE if ignore_case else MARKUP
+        self._markup: re.Pattern[str] = markup_pattern(ignore_case)
         self._names = ahocorasick.Automaton()
         for name in names:
             key = _fold(name) if ignore_case else name

@@ -1,6 +1,6 @@
 """Regular expressions and word lists for ticker markup and the evidence rules.
 
-:data:`MARKUP` finds the three kinds of markup that :mod:`searchsvc.entities.tickers`
+:func:`markup_pattern` finds the three kinds of markup that :mod:`searchsvc.entities.tickers`
 understands: a cashtag (``$NVDA``, ``$BRK.B``); an exchange prefix and code (``NASDAQ:
 NVDA``, ``(NYSE:BABA)``, ``HKEX: 700``); an upper-case code in parentheses (``Meta
 (META)``). Names of the dictionary are found by :mod:`searchsvc.entities.finder`.
@@ -9,6 +9,7 @@ NVDA``, ``(NYSE:BABA)``, ``HKEX: 700``); an upper-case code in parentheses (``Me
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import TypeAlias
 
 Trie: TypeAlias = "dict[str, Trie]"
@@ -258,6 +259,9 @@ def markup_trie() -> Trie:
     return root
 
 
-# Ticker markup, without any company's name: see :mod:`searchsvc.entities.finder`.
-MARKUP = re.compile(render(markup_trie()))
-MARKUP_IGNORE_CASE = re.compile(render(markup_trie()), re.IGNORECASE)
+@lru_cache(maxsize=2)
+def markup_pattern(ignore_case: bool = False) -> re.Pattern[str]:
+    """Ticker markup, without any company's name (see :mod:`searchsvc.entities.finder`).
+    Compiled on first use, once per process: ~70 ms, which a process that only searches
+    pays for the case-insensitive form alone."""
+    return re.compile(render(markup_trie()), re.IGNORECASE if ignore_case else 0)

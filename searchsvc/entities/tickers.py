@@ -58,7 +58,7 @@ from searchsvc.entities.patterns import (
     TITLE_WORD_AFTER,
     prefixed_symbols,
 )
-from searchsvc.ingest.articles import Article
+from searchsvc.ingest.model import Article
 
 _BLOCKED_BEFORE = frozenset("_&$")
 _NUMBER_BEFORE = frozenset(".,~+-\u2013/$\u20ac\u00a3\u00a5#")  # "$56.3M", "~3M", "2-3M"

@@ -14,11 +14,11 @@ from searchsvc.entities.patterns import (
     LISTING_CODE,
     LISTING_HEAD,
     LISTING_SUFFIX,
-    MARKUP,
+    markup_pattern,
     prefixed_symbols,
 )
 from searchsvc.entities.tickers import NAME_BEFORE, article_texts, joined
-from searchsvc.ingest.articles import Article
+from searchsvc.ingest.model import Article
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ def find_unknown_symbols(
 def _unknown_markup(text: str, companies: CompanyDictionary) -> list[tuple[str, str]]:
     """(symbol, form as written) of each piece of markup in ``text`` that no company has."""
     found: list[tuple[str, str]] = []
-    for m in MARKUP.finditer(text):
+    for m in markup_pattern().finditer(text):
         form, start = m.group(), m.start()
         if ":" in form:  # "NYSE: ACME", "(AU:ACM)"
             if form[0] != "(" and joined(text, start):

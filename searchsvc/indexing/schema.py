@@ -20,7 +20,7 @@ from whoosh import fields, formats
 from searchsvc.entities import TickerMention
 from searchsvc.entities.unknown import UnknownSymbol
 from searchsvc.indexing.analysis import PlainWordAnalyzer, TextAnalyzer, ValuesAnalyzer, join_values
-from searchsvc.ingest.articles import Article
+from searchsvc.ingest.model import Article
 
 # Bump when the schema, an analyzer or the document mapping changes: a different version
 # on disk forces a full rebuild (see indexer.py).
