@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import gc
 import json
 import os
 import selectors
@@ -274,6 +275,29 @@ class _Gunicorn(BaseApplication):
         return app
 
 
+def preload(app_config: dict[str, Any] | None) -> None:
+    """Build in the master, before it forks, what every worker would build alike and never
+    changes: the app's modules, the company dictionary and its finders. The workers then
+    share those pages instead of each holding a copy. gc.freeze() keeps the collector from
+    writing to (and so copying) every preloaded object in each worker. The index is not
+    opened here: each worker opens its own files and follows new generations itself."""
+    import flask  # noqa: F401  (what create_app imports in each worker, imported once)
+
+    from searchsvc import admin, web  # noqa: F401
+    from searchsvc.entities.dictionary import companies_for
+    from searchsvc.ops import accesslog, metrics, ratelimit  # noqa: F401
+    from searchsvc.settings import load_settings
+    from searchsvc.web import querylog, service  # noqa: F401
+
+    settings = load_settings(app_config)
+    companies = companies_for(settings["COMPANIES_FILE"])
+    _ = companies.query_finder
+    if settings["ADMIN_TOKEN"]:  # POST /admin/reindex may index articles in a worker
+        _ = companies.article_finder
+    gc.collect()
+    gc.freeze()
+
+
 def run_gunicorn(
     host: str,
     port: int,
@@ -292,6 +316,7 @@ def run_gunicorn(
 
     configure_serve_logging()  # searchsvc's access lines replace gunicorn's access log
     ops = ops_hooks()
+    preload(app_config)
     _Gunicorn(
         {
             "bind": f"{host}:{port}",

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 import threading
 import time
 from contextlib import ExitStack
@@ -201,3 +203,26 @@ def test_a_body_cut_short_is_a_client_error_without_traceback(server: Server) ->
     assert status == 400 and json.loads(body)["error"]["code"] in ("bad_request", "bad_parameter")
     time.sleep(0.3)
     assert "Traceback" not in server.log.read_text(errors="replace")
+
+
+@pytest.mark.parametrize(
+    ("admin_token", "article_finder"), [(None, False), ("t" * 32, True)], ids=["public", "admin"]
+)
+def test_the_master_preloads_what_workers_share(
+    admin_token: str | None, article_finder: bool
+) -> None:
+    # In a fresh interpreter: gc.freeze() would keep every object of the test run alive.
+    script = (
+        "import gc, sys\n"
+        "from searchsvc.entities.dictionary import companies_for\n"
+        "from searchsvc.server import preload\n"
+        f"preload({{'ADMIN_TOKEN': {admin_token!r}}})\n"
+        "built = companies_for(None).__dict__\n"
+        "print(gc.get_freeze_count() > 0, 'flask' in sys.modules, 'query_finder' in built,"
+        " 'article_finder' in built)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["True", "True", "True", str(article_finder)]
