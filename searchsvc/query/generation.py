@@ -129,12 +129,14 @@ class Generation:
         self.slug_rank[sorted(range(len(slugs)), key=slugs.__getitem__)] = np.arange(len(slugs))
         self.published_day = np.zeros(self.doc_count_all, dtype=np.int32)
         self.published_seconds = np.full(self.doc_count_all, -np.inf)
+        # by value, then spread to documents in one step (a mask per value was quadratic:
+        # every distinct date scanned every entry)
         published = self.columns["published"]
-        for value_id, value in enumerate(published.values):
-            day, seconds = _date_key(value)
-            docs = published.doc_ids[published.value_ids == value_id]
-            self.published_day[docs] = day
-            self.published_seconds[docs] = seconds
+        keys = [_date_key(value) for value in published.values]
+        day_of_value = np.array([day for day, _ in keys], dtype=np.int32)
+        seconds_of_value = np.array([seconds for _, seconds in keys], dtype=np.float64)
+        self.published_day[published.doc_ids] = day_of_value[published.value_ids]
+        self.published_seconds[published.doc_ids] = seconds_of_value[published.value_ids]
         self._postings: OrderedDict[tuple[str, str], Postings] = OrderedDict()
         self._postings_size = 0
         self._lock = threading.Lock()
