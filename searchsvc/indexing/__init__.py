@@ -4,8 +4,9 @@ keeps an index following its content folder."""
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from searchsvc.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from searchsvc.indexing.build import build_index
@@ -22,8 +23,4 @@ _HOME = {
     "format_report": "searchsvc.indexing.report",
 }
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _HOME:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(_HOME[name]), name)
+__getattr__ = lazy_exports(__name__, _HOME)

@@ -3,8 +3,9 @@ slugs and bodies, and finding them in a content folder or a git history."""
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from searchsvc.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from searchsvc.ingest.articles import parse_article, read_article
@@ -33,8 +34,4 @@ _HOME = {
     "load_corpus": "searchsvc.ingest.scan",
 }
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _HOME:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(_HOME[name]), name)
+__getattr__ = lazy_exports(__name__, _HOME)

@@ -6,14 +6,10 @@ from __future__ import annotations
 import gc
 import warnings
 from pathlib import Path
-from typing import Any
 
 import pytest
-from whoosh import index as whoosh_index
 
-from searchsvc.indexing import build
 from searchsvc.indexing.build import build_index
-from searchsvc.indexing.layout import read_manifest
 from searchsvc.query.generation import Generation
 from searchsvc.query.handle import IndexHandle
 from tests.conftest import write_article
@@ -79,39 +75,6 @@ def test_a_run_without_changes_keeps_the_generation(content_dir: Path, tmp_path:
     before = handle.current()
     build_index(content_dir, index)
     assert handle.current() is before
-    handle.close()
-
-
-def index_segments(index: Path) -> list[Any]:
-    """The segments of the live index in index."""
-    manifest = read_manifest(index)
-    assert manifest is not None
-    return list(whoosh_index.open_dir(str(index / manifest.live))._segments())
-
-
-@pytest.mark.parametrize(
-    "how", ["full, one process", "full, two processes", "incremental", "incremental, merged"]
-)
-def test_segments_are_separate_files_that_no_process_copies(
-    how: str, content_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Whoosh reads a compound segment through private BytesIO copies of its mmap: every
-    # worker would hold its own copy of all postings. Separate files go through the
-    # page cache that the workers share.
-    index = tmp_path / "ix"
-    if how == "full, two processes":
-        monkeypatch.setattr(build, "PARALLEL_MIN_FILES", 1)
-    build_index(content_dir, index, full=True, workers=1 if how == "full, one process" else 2)
-    if how.startswith("incremental"):
-        for n in range(12 if how.endswith("merged") else 1):
-            new_commit(content_dir, index, f"fresh-{n}")
-    segments = index_segments(index)
-    if how == "full, two processes":
-        assert len(segments) == 2
-    assert segments and not any(segment.is_compound() for segment in segments)
-    handle = IndexHandle.open(index)
-    with handle.lease() as generation:
-        assert generation.docnum_for_slug("the-seed-that-is-not-there") is None
     handle.close()
 
 
