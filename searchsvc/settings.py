@@ -133,7 +133,7 @@ def check_rate_limits(name: str, value: Any) -> str | None:
     if value is None or not str(value).strip():
         return None if default is None else str(default)
     text = str(value).strip()
-    if text == default:  # read by a test: every command would otherwise import limits
+    if text == default:  # known to parse (a test checks it): no command need import limits
         return text
     from limits import parse_many  # only when a limit is set: the CLI need not load it
 

@@ -30,7 +30,6 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec
-from whoosh.reading import SegmentReader
 from whoosh.writing import SegmentWriter
 
 from searchsvc.entities.dictionary import CompanyDictionary, companies_for
@@ -52,12 +51,7 @@ from searchsvc.indexing.layout import (
 )
 from searchsvc.indexing.report import FileWarning, ReindexReport
 from searchsvc.indexing.schema import SCHEMA_VERSION, Fingerprint, build_schema, to_document
-from searchsvc.indexing.segments import (
-    arrays_path,
-    compute_segment_arrays,
-    save_missing_arrays,
-    save_segment_arrays,
-)
+from searchsvc.indexing.segments import save_missing_arrays, save_new_segment_arrays
 from searchsvc.ingest.articles import ArticleError, read_article
 from searchsvc.ingest.scan import (
     SourceFile,
@@ -213,7 +207,7 @@ def _index_shard(
         writer.add_document(**document)
     if batch.documents:
         segment = writer._finalize_segment()
-        _save_arrays(Path(build_dir), SegmentReader(ix.storage, ix.schema, segment))
+        save_new_segment_arrays(ix, segment)
     else:  # a shard of bad files only: nothing to add, and no files left open
         writer.cancel()
         segment = None
@@ -427,22 +421,5 @@ def _apply(
         added += old is None
         updated += old is not None
     writer.commit()
-    _save_missing_arrays(ix, Path(ix.storage.folder))
+    save_missing_arrays(ix)
     return added, updated, deleted
-
-
-def _save_arrays(folder: Path, segreader: Any) -> None:
-    """Save one new segment's arrays beside it, so that readers need not compute them."""
-    try:
-        save_segment_arrays(
-            arrays_path(folder, segreader.segment().segment_id()),
-            compute_segment_arrays(segreader),
-        )
-    finally:
-        segreader.close()
-
-
-def _save_missing_arrays(ix: Any, folder: Path) -> None:
-    """After a commit: save the arrays of its new segments (added or merged)."""
-    with ix.reader() as reader:
-        save_missing_arrays(folder, reader)

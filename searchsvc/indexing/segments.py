@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.reading import SegmentReader
 
 from searchsvc.indexing.schema import FACET_FIELDS, TEXT_FIELD_BOOSTS
 
@@ -87,9 +88,9 @@ def compute_segment_arrays(segreader: Any) -> SegmentArrays:
     return SegmentArrays(doc_count, values, lengths, slugs)
 
 
-def arrays_path(index_dir: Path, segment_id: str) -> Path:
-    """Where the arrays of one segment of the Whoosh index in index_dir are saved."""
-    return index_dir / f"{segment_id}.arrays"
+def arrays_path(folder: Path, segment_id: str) -> Path:
+    """Where the arrays of one segment of the Whoosh index in folder are saved."""
+    return folder / f"{segment_id}.arrays"
 
 
 def save_segment_arrays(path: Path, arrays: SegmentArrays) -> None:
@@ -134,11 +135,9 @@ def load_segment_arrays(path: Path, doc_count: int) -> SegmentArrays | None:
     another format, damaged, or not for a segment of doc_count documents."""
     try:
         with open(path, "rb") as f:
-            if os.fstat(f.fileno()).st_size == 0:
-                return None
             mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
         return _parse(mapped, doc_count)
-    except (OSError, ValueError, KeyError, TypeError, struct.error):
+    except (OSError, ValueError, KeyError, TypeError, struct.error):  # mmap of "": ValueError
         return None
 
 
@@ -172,22 +171,39 @@ def _parse(mapped: mmap.mmap, doc_count: int) -> SegmentArrays | None:
     return SegmentArrays(doc_count, values, lengths, list(header["slugs"]))
 
 
-def segment_arrays(index_dir: Path, segreader: Any) -> SegmentArrays:
+def segment_arrays(folder: Path, segreader: Any) -> SegmentArrays:
     """A segment's arrays: from its saved file when there is a good one, else computed."""
     segment_id = segreader.segment().segment_id()
-    saved = load_segment_arrays(arrays_path(index_dir, segment_id), segreader.doc_count_all())
+    saved = load_segment_arrays(arrays_path(folder, segment_id), segreader.doc_count_all())
     return saved if saved is not None else compute_segment_arrays(segreader)
 
 
-def save_missing_arrays(index_dir: Path, reader: Any) -> None:
-    """Save the arrays of every segment of reader (an index in index_dir) that has none."""
-    for segreader, _offset in reader.leaf_readers():
-        segment = segreader.segment()
-        if segment is None:
-            continue
-        path = arrays_path(index_dir, segment.segment_id())
-        if not _starts_with_magic(path):
-            save_segment_arrays(path, compute_segment_arrays(segreader))
+def save_arrays_of(folder: Path, segreader: Any) -> None:
+    """Compute and save the arrays of one segment of the Whoosh index in folder."""
+    path = arrays_path(folder, segreader.segment().segment_id())
+    save_segment_arrays(path, compute_segment_arrays(segreader))
+
+
+def save_new_segment_arrays(ix: Any, segment: Any) -> None:
+    """Save the arrays of a segment just written to ix, before any commit names it."""
+    segreader = SegmentReader(ix.storage, ix.schema, segment)
+    try:
+        save_arrays_of(Path(ix.storage.folder), segreader)
+    finally:
+        segreader.close()
+
+
+def save_missing_arrays(ix: Any) -> None:
+    """After a commit to ix: save the arrays of the segments that have none (the ones the
+    commit added or merged)."""
+    folder = Path(ix.storage.folder)
+    with ix.reader() as reader:
+        for segreader, _offset in reader.leaf_readers():
+            segment = segreader.segment()
+            if segment is None:  # the reader of an index with no documents at all
+                continue
+            if not _starts_with_magic(arrays_path(folder, segment.segment_id())):
+                save_arrays_of(folder, segreader)
 
 
 def _starts_with_magic(path: Path) -> bool:
