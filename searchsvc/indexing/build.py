@@ -13,7 +13,6 @@ so any sequence of runs ends where a full build of the same files would.
 
 from __future__ import annotations
 
-import logging
 import multiprocessing
 import os
 import shutil
@@ -22,7 +21,6 @@ import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from multiprocessing.context import BaseContext
 from pathlib import Path
@@ -33,8 +31,7 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.writing import SegmentWriter
 
 from searchsvc.entities.dictionary import CompanyDictionary, companies_for
-from searchsvc.entities.tickers import extract_tickers
-from searchsvc.entities.unknown import find_unknown_symbols
+from searchsvc.indexing.documents import make_documents
 from searchsvc.indexing.layout import (
     LAST_REPORT,
     Manifest,
@@ -50,11 +47,10 @@ from searchsvc.indexing.layout import (
     writer_lock,
 )
 from searchsvc.indexing.report import FileWarning, ReindexReport
-from searchsvc.indexing.schema import SCHEMA_VERSION, Fingerprint, build_schema, to_document
+from searchsvc.indexing.schema import SCHEMA_VERSION, Fingerprint, build_schema
 from searchsvc.indexing.segments import save_missing_arrays, save_new_segment_arrays
-from searchsvc.ingest.articles import ArticleError, read_article
+from searchsvc.ingest.articles import ArticleError
 from searchsvc.ingest.scan import (
-    SourceFile,
     claim_slugs,
     content_relative,
     read_source,
@@ -63,7 +59,6 @@ from searchsvc.ingest.scan import (
 )
 
 PARALLEL_MIN_FILES = 400  # below this, starting worker processes costs more than it saves
-log = logging.getLogger("searchsvc")
 
 
 def writer_options() -> dict[str, Any]:
@@ -134,55 +129,6 @@ def full_build_reason(full: bool, manifest: Manifest | None, dictionary: str) ->
     if manifest.dictionary != dictionary:
         return "company dictionary changed"
     return None
-
-
-# --- documents ---------------------------------------------------------------------------
-
-
-@dataclass
-class _Batch:
-    """Documents ready to add, with the errors met while making them."""
-
-    documents: list[dict[str, Any]] = field(default_factory=list)
-    fingerprints: list[Fingerprint] = field(default_factory=list)
-    errors: list[ArticleError] = field(default_factory=list)
-    warnings: list[FileWarning] = field(default_factory=list)
-
-
-def make_documents(
-    sources: Iterable[SourceFile], companies: CompanyDictionary, indexed_at: str
-) -> _Batch:
-    """Parse, extract and map files to documents; failures become errors, never exceptions.
-
-    Even a failure that is our bug (an exception from extraction, say) is one file's error:
-    it must not stop the rest of the corpus from being indexed."""
-    batch = _Batch()
-    for source in sources:
-        if source.error is not None or source.data is None:
-            batch.errors.append(source.error or ArticleError(source.source_path, "unreadable"))
-            continue
-        try:
-            article, warnings = read_article(source.data, source.source_path, source.content_hash)
-            document = to_document(
-                article,
-                extract_tickers(article, companies),
-                find_unknown_symbols(article, companies),
-                indexed_at,
-            )
-        except ArticleError as exc:
-            batch.errors.append(exc)
-            continue
-        except Exception as exc:
-            log.exception("could not index %s", source.source_path)
-            reason = f"could not be indexed ({exc.__class__.__name__}: {exc})"[:300]
-            batch.errors.append(ArticleError(source.source_path, reason))
-            continue
-        batch.warnings.extend(FileWarning(article.source_path, w) for w in warnings)
-        batch.documents.append(document)
-        batch.fingerprints.append(
-            Fingerprint(article.source_path, article.content_hash, article.slug)
-        )
-    return batch
 
 
 # --- full build --------------------------------------------------------------------------

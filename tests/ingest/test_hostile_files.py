@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from searchsvc import create_app
-from searchsvc.indexing import build
+from searchsvc.indexing import build, documents
 from searchsvc.indexing.build import PARALLEL_MIN_FILES, build_index
 from searchsvc.indexing.report import ReindexReport
 from searchsvc.ingest.articles import ArticleError, parse_article, read_article
@@ -106,14 +106,14 @@ def test_an_unexpected_failure_is_one_files_error(
     content = tmp_path / "content"
     write_article(content, "good.md", article("Good", "fine"))
     write_article(content, "odd.md", article("Odd", "zqtrigger"))
-    real = build.extract_tickers
+    real = documents.extract_tickers
 
     def extract(found: object, companies: object) -> object:
         if "zqtrigger" in getattr(found, "body_text", ""):
             raise RuntimeError("extractor bug")
         return real(found, companies)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(build, "extract_tickers", extract)
+    monkeypatch.setattr(documents, "extract_tickers", extract)
     report = build_index(content, tmp_path / "index", workers=1)
     assert errors_of(report) == {"odd.md": "could not be indexed (RuntimeError: extractor bug)"}
     assert report.documents == 1
