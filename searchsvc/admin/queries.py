@@ -16,7 +16,8 @@ from flask import Blueprint, current_app, request
 
 from searchsvc.errors import BadParameter
 from searchsvc.web.args import count_arg
-from searchsvc.web.querylog import iso, log_of, open_existing
+from searchsvc.web.querydb import iso, open_existing
+from searchsvc.web.querylog import log_of
 
 bp = Blueprint("admin_queries", __name__, url_prefix="/admin")
 

@@ -22,7 +22,8 @@ from searchsvc.server import (
     prepare_run_dir,
     worker_exit,
 )
-from searchsvc.web.querylog import DB_NAME, close_app, log_of
+from searchsvc.web.querydb import DB_NAME
+from searchsvc.web.querylog import close_app, log_of
 from tests.conftest import SEEDS
 
 

@@ -24,8 +24,9 @@ from flask import Flask
 from searchsvc import create_app
 from searchsvc.admin import queries
 from searchsvc.settings import load_settings
-from searchsvc.web import querylog
-from searchsvc.web.querylog import DB_NAME, EXTENSION, QueryLog, connect
+from searchsvc.web import querydb, querylog
+from searchsvc.web.querydb import DB_NAME, connect
+from searchsvc.web.querylog import EXTENSION, QueryLog
 from tests.conftest import AUTH, SEEDS, TOKEN
 
 COLUMNS = {
@@ -190,7 +191,7 @@ def test_a_search_is_recorded_with_its_fields(
     got = {k: json.loads(v) if k == "filters" else v for k, v in row.items() if k in want}
     assert got == want
     assert abs(row["ts_unix"] - time.time()) < 60
-    assert row["ts"] == querylog.iso(row["ts_unix"])
+    assert row["ts"] == querydb.iso(row["ts_unix"])
     assert row["ts"].endswith("Z") and len(row["ts"]) == len("2025-10-02T12:34:56Z")
 
 
@@ -408,8 +409,8 @@ def test_the_log_keeps_at_most_max_rows(
     # pruned every prune_every inserts: never more than that over the cap
     assert min(searches, max_rows) <= len(kept) < max_rows + found.prune_every
     assert kept == [f"q{i}" for i in range(searches - len(kept), searches)]  # the newest
-    with closing(querylog.connect(tmp_path / DB_NAME)) as conn:
-        querylog.prune(conn, max_rows)
+    with closing(querydb.connect(tmp_path / DB_NAME)) as conn:
+        querydb.prune(conn, max_rows)
     assert len(rows(tmp_path / DB_NAME)) == min(searches, max_rows)
 
 
