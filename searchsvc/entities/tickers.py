@@ -36,96 +36,34 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
+from searchsvc.entities.context import (
+    BLOCKED_BEFORE,
+    joined,
+    other_name_before,
+    proper_word_before,
+)
 from searchsvc.entities.dictionary import CompanyDictionary
 from searchsvc.entities.finder import Found
 from searchsvc.entities.model import Company, TickerMention
 from searchsvc.entities.patterns import (
-    CAPITAL_WORD_BEFORE,
     COMMON_ACRONYMS,
     CONTEXT_AFTER,
     CONTEXT_BEFORE,
     CORPORATE_SUFFIX,
-    DEMONYMS,
-    GENERIC_FIRST_WORDS,
     LIST_GAP,
     NAME_CONTINUES,
-    NOT_A_NAME,
     OTHER_ENTITY,
     PHOTO_CREDIT_BEFORE,
     POSSESSIVE,
-    PROPER_WORD_BEFORE,
     QUANTITY,
-    TITLE_WORD_AFTER,
     prefixed_symbols,
 )
 from searchsvc.ingest.model import Article
 
-_BLOCKED_BEFORE = frozenset("_&$")
-_NUMBER_BEFORE = frozenset(".,~+-\u2013/$\u20ac\u00a3\u00a5#")  # "$56.3M", "~3M", "2-3M"
 _NAME_TO_PAREN = re.compile(r"(?:['\u2019]s)?[ \t]*")  # "Meta (META)", "Meta’s (META)"
 _TITLE_WORD = re.compile(r"[A-Z][a-z]+")  # "Visa", "Target": also ordinary words in lower case
-# Up to four capitalised words right before "(CODE)": "Hero MotoCorp (HMC)", "Lixte’s (LIXT)".
-NAME_BEFORE = re.compile(
-    r"(?:[A-Z][\w&.'\u2019\-]*[ \t]+){0,3}[A-Z][\w&.'\u2019\-]*(?:['\u2019]s)?[ \t]*\Z"
-)
-_NAME_WORD = re.compile(r"[^\W\d_]{3,}")
-_FORM_WORDS = frozenset(
-    "inc corp corporation company ltd limited plc group holdings class the".split()
-)
-
 PRIMARY_MIN_COUNT = 3  # mentions, and
 PRIMARY_MIN_SHARE = 0.3  # share of all company mentions in the article
-
-
-def joined(text: str, start: int) -> bool:
-    """Whether a match at ``start`` would be the inside of a longer word or number."""
-    if not start:
-        return False
-    prev = text[start - 1]
-    if prev.isalnum() or prev in _BLOCKED_BEFORE:
-        return True
-    if prev == "-" and start >= 2 and text[start - 2].isalpha():
-        return True  # the second half of a hyphenated word: "Clark-Gartner"
-    return text[start].isdigit() and prev in _NUMBER_BEFORE
-
-
-def _proper_word_before(text: str, start: int, end: int, companies: CompanyDictionary) -> bool:
-    """Whether a lone capitalised word or an honorific before a name makes it another name.
-
-    Not a nationality ("Chinese Alibaba"), a company ("Google DeepMind"), nor a word of a
-    Title Case heading ("to Hold GameStop Stock"): the word after the name is capitalised.
-    A name starting with a generic word ("Bank of China") is part of a longer name after
-    any capitalised word ("People's Bank of China").
-    """
-    if text[start:end].split(" ", 1)[0] in GENERIC_FIRST_WORDS:
-        generic = CAPITAL_WORD_BEFORE.search(text, max(0, start - 40), start)
-        if generic and _names_another(generic["word"], companies):
-            return True  # "People's Bank of China", "Portland General Electric"
-    m = PROPER_WORD_BEFORE.search(text, max(0, start - 40), start)
-    if m is None or m["word"] is None:
-        return m is not None
-    return _names_another(m["word"], companies) and TITLE_WORD_AFTER.match(text, end) is None
-
-
-def _names_another(word: str, companies: CompanyDictionary) -> bool:
-    """Whether a capitalised word before a name can start another name."""
-    return not (word in DEMONYMS or word in NOT_A_NAME or word in companies.surfaces)
-
-
-def _other_name_before(text: str, start: int, company: Company) -> bool:
-    """Whether "(CODE)" follows a capitalised name sharing no word with ``company``'s names.
-
-    "Hero MotoCorp (HMC)" is Hero's ticker, not Honda's; "Taiwan Semi (TSM)" shares
-    "Taiwan" with Taiwan Semiconductor Manufacturing and counts.
-    """
-    m = NAME_BEFORE.search(text, max(0, start - 60), start)
-    if m is None:
-        return False
-    written = {w.lower() for w in _NAME_WORD.findall(m.group())} - _FORM_WORDS
-    if not written:
-        return False
-    names = " ".join((company.name, *company.aliases)).lower()
-    return not any(word in names for word in written)
 
 
 @dataclass(frozen=True)
@@ -239,7 +177,7 @@ class _Scan:
                     text, last_end, start
                 )
                 plain = not (len(code) < 2 or code in company.ambiguous or code in COMMON_ACRONYMS)
-                if after_name or (plain and not _other_name_before(text, start, company)):
+                if after_name or (plain and not other_name_before(text, start, company)):
                     hits.append(self.hit(company, place, code, True))
             elif first == "$":
                 if joined(text, start):
@@ -268,7 +206,7 @@ class _Scan:
         if suffix is None and OTHER_ENTITY.match(text, end):
             return None  # "Blackstone Mortgage Trust", "Nasdaq Composite"
         if any(e.name for e in entries):
-            if place != "title" and _proper_word_before(text, start, end, self.companies):
+            if place != "title" and proper_word_before(text, start, end, self.companies):
                 return None  # "CEO Dennis Woodside", "Portland General Electric"
             if PHOTO_CREDIT_BEFORE.search(text, max(0, start - 80), start):
                 return None  # "Thanmano/iStock via Getty Images": a picture's credit
@@ -391,7 +329,7 @@ def find_companies(text: str, companies: CompanyDictionary) -> list[tuple[int, i
             start, end, match = start + 1, end - 1, match[1:-1]
         elif match[0] == "(":  # "(au:bhp)"
             match = match[1:-1]
-        elif start and (text[start - 1].isalnum() or text[start - 1] in _BLOCKED_BEFORE):
+        elif start and (text[start - 1].isalnum() or text[start - 1] in BLOCKED_BEFORE):
             continue
         if match[0] == "$":
             candidates: list[Company | None] = [companies.lookup(match[1:])]

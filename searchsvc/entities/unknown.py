@@ -7,6 +7,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from searchsvc.entities.context import NAME_BEFORE, joined
 from searchsvc.entities.dictionary import CompanyDictionary, normalize_symbol
 from searchsvc.entities.patterns import (
     COMMON_ACRONYMS,
@@ -17,7 +18,7 @@ from searchsvc.entities.patterns import (
     markup_pattern,
     prefixed_symbols,
 )
-from searchsvc.entities.tickers import NAME_BEFORE, article_texts, joined
+from searchsvc.entities.tickers import article_texts
 from searchsvc.ingest.model import Article
 
 
