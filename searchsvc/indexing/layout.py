@@ -5,6 +5,7 @@ clean-up after a killed run, and the one writer lock.
       manifest.json     {"schema_version", "live", "generation_base", "dictionary"} - replaced
                         atomically
       live-<stamp>/     the Whoosh index readers open (named by the manifest)
+                        (its segments as separate files, each with its .arrays: segments.py)
       build-<stamp>/    a full rebuild in progress, swapped in by rewriting the manifest
       last_report.json  the last reindex report
       writer.lock       held by whoever writes
