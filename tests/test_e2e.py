@@ -8,6 +8,7 @@ SIGKILL to its process group) in the finalizer.
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlencode
 
 import pytest
@@ -35,6 +36,12 @@ def test_first_start_builds_the_index_and_gunicorn_serves_it(server: Server) -> 
     assert reply.body["indexed_at"]
     log = server.log.read_text()
     assert "No index in" in log and "Indexed 34 articles" in log
+    # The first worker may answer before the second has logged its boot (workers start in
+    # about a second since the master preloads the app): give the log a moment.
+    deadline = time.monotonic() + 10
+    while log.count("Booting worker") < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+        log = server.log.read_text()
     assert log.count("Booting worker") >= 2
     assert "Control socket" not in log  # no socket at a path shared with other servers
 
