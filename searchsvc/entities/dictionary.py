@@ -42,6 +42,7 @@ from typing import Any, NamedTuple
 
 from searchsvc.entities.finder import MentionFinder
 from searchsvc.entities.model import Company, FormerName
+from searchsvc.lazy import gc_paused
 
 _KEYS = {"symbol", "name", "exchange", "aliases", "listings", "ambiguous", "former"}
 _FORMER_KEYS = {"name", "symbol", "until"}
@@ -126,12 +127,14 @@ class CompanyDictionary:
     @cached_property
     def article_finder(self) -> MentionFinder:
         """Case-sensitive markup and names, for articles."""
-        return MentionFinder(self.surfaces)
+        with gc_paused():
+            return MentionFinder(self.surfaces)
 
     @cached_property
     def query_finder(self) -> MentionFinder:
         """Case-insensitive markup and names, for readers' queries."""
-        return MentionFinder(self.folded, ignore_case=True)
+        with gc_paused():
+            return MentionFinder(self.folded, ignore_case=True)
 
     @cached_property
     def fingerprint(self) -> str:
@@ -302,9 +305,10 @@ def build_dictionary(companies: tuple[Company, ...], source: str) -> CompanyDict
         former = (old.name for old in company.former if old.name)
         return list(dict.fromkeys((*company.aliases, *former)))
 
+    names_by_company = [(company, names_of(company)) for company in companies]
     claims: dict[str, list[Company]] = {}
-    for company in companies:
-        for alias in names_of(company):
+    for company, aliases in names_by_company:
+        for alias in aliases:
             claims.setdefault(alias, []).append(company)
     for alias, claimants in claims.items():
         if len(claimants) > 1 and any(alias not in c.ambiguous for c in claimants):
@@ -318,10 +322,12 @@ def build_dictionary(companies: tuple[Company, ...], source: str) -> CompanyDict
             if owner is not None and owner is not company and alias not in company.ambiguous:
                 reason = f"alias {alias!r} is the symbol of {owner.symbol}; list it as ambiguous"
                 raise CompanyDataError(source, company.symbol, reason)
-    for company in companies:
-        for alias in names_of(company):
-            for text in {alias, alias.replace("'", "\u2019")}:
-                add(text, company, alias in company.ambiguous)
+    for company, aliases in names_by_company:
+        for alias in aliases:
+            ambiguous = alias in company.ambiguous
+            add(alias, company, ambiguous)
+            if "'" in alias:
+                add(alias.replace("'", "\u2019"), company, ambiguous)
         former = [old.symbol for old in company.former if old.symbol]
         for symbol in (company.symbol, *company.listings, *former):
             if by_symbol.get(symbol) is not company:
@@ -349,22 +355,46 @@ def _read(path: Path | None) -> tuple[Any, str]:
         raise CompanyDataError(str(path), "", f"not valid JSON: {exc}") from None
 
 
+def trusted_companies(data: Any) -> tuple[Company, ...]:
+    """The companies of a file known to pass :func:`parse_companies`, without checking it
+    again (11 ms instead of 47 for the built-in file, in every process that starts).
+
+    Only for the built-in file: ``scripts/build_companies.py`` checks it when it writes
+    it, and a test compares this with the checked result."""
+    return tuple(
+        Company(
+            raw["symbol"],
+            raw["name"],
+            raw["exchange"],
+            tuple(raw.get("aliases", ())),
+            tuple(raw.get("listings", ())),
+            tuple(raw.get("ambiguous", ())),
+            tuple(
+                FormerName(old.get("name"), old.get("symbol"), old["until"])
+                for old in raw.get("former", ())
+            ),
+        )
+        for raw in data["companies"]
+    )
+
+
 @lru_cache(maxsize=1)
 def _builtin_companies() -> tuple[tuple[Company, ...], str]:
-    # parsed once per process: a site file's dictionary merges into these (~30 ms to parse)
+    # read once per process: a site file's dictionary merges into these
     data, source = _read(None)
-    return parse_companies(data, source), source
+    return trusted_companies(data), source
 
 
 def load_companies(extra: Path | None = None) -> CompanyDictionary:
     """The built-in dictionary, merged with a site owner's file of the same format."""
-    builtin, source = _builtin_companies()
-    merged = {c.symbol: c for c in builtin}
-    if extra is not None:
-        data, source = _read(extra)
-        merged.update((c.symbol, c) for c in parse_companies(data, source))
-        source = f"{source} (merged with the built-in dictionary)"
-    return build_dictionary(tuple(merged.values()), source)
+    with gc_paused():
+        builtin, source = _builtin_companies()
+        merged = {c.symbol: c for c in builtin}
+        if extra is not None:
+            data, source = _read(extra)
+            merged.update((c.symbol, c) for c in parse_companies(data, source))
+            source = f"{source} (merged with the built-in dictionary)"
+        return build_dictionary(tuple(merged.values()), source)
 
 
 @lru_cache(maxsize=1)

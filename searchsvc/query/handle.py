@@ -15,6 +15,7 @@ from whoosh import index as whoosh_index
 from searchsvc.errors import IndexNotFound
 from searchsvc.indexing.layout import Manifest, read_manifest
 from searchsvc.indexing.schema import SCHEMA_VERSION
+from searchsvc.lazy import gc_paused
 from searchsvc.query.generation import Generation
 
 
@@ -118,7 +119,8 @@ class IndexHandle:
                 searcher.close()
                 return previous
             segments = previous.segment_arrays if previous is not None else {}
-            return Generation(self.index_dir, live, searcher, number, segments)
+            with gc_paused():  # ~100k value and slug objects, no cycles
+                return Generation(self.index_dir, live, searcher, number, segments)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _manifest(self) -> Manifest:

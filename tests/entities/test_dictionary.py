@@ -21,7 +21,12 @@ from searchsvc.entities import (
     default_companies,
     load_companies,
 )
-from searchsvc.entities.dictionary import companies_for, parse_companies
+from searchsvc.entities.dictionary import (
+    build_dictionary,
+    companies_for,
+    parse_companies,
+    trusted_companies,
+)
 from searchsvc.entities.patterns import prefixed_symbols
 from tests.conftest import ROOT
 
@@ -340,6 +345,17 @@ def test_every_symbol_in_the_seed_articles_resolves(companies: CompanyDictionary
 
 
 # --- the generated file -----------------------------------------------------------------------
+
+
+def test_the_built_in_file_passes_the_check_it_is_trusted_to_pass() -> None:
+    """The built-in file is read without checks in every process (trusted_companies);
+    this is where it is checked, entry by entry and for conflicts."""
+    data = json.loads((ENTITIES / "companies.json").read_text(encoding="utf-8"))
+    checked = parse_companies(data, "companies.json")
+    assert trusted_companies(data) == checked
+    built = build_dictionary(checked, "companies.json")
+    assert companies_for(None).surfaces == built.surfaces
+    assert companies_for(None).folded == built.folded
 
 
 def test_curated_entries_pass_the_schema_check() -> None:
