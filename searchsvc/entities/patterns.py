@@ -224,6 +224,9 @@ def prefixed_symbols(exchange: str, code: str) -> list[str]:
     return candidates
 
 
+# Every markup form holds one of these (a cashtag, a bracket, an exchange's colon); a text
+# without them has no markup. Keep in step with _TAILS, _SEPARATOR and markup_trie().
+MARKUP_SIGNS = ("$", "(", ":")
 BOUNDARY = r"(?![\w&])"  # after a name or code: no letter, digit or "&"
 _SEPARATOR = r"[ \t]*:[ \t]*"
 _TAILS = {"$": _TAG + BOUNDARY, "(": _TAG + r"\)"}

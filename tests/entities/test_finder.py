@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from searchsvc.entities import default_companies
+from searchsvc.entities import default_companies, patterns
 from searchsvc.entities.finder import MentionFinder
 from searchsvc.entities.patterns import BOUNDARY, insert, markup_trie, render
 from searchsvc.ingest.articles import parse_article
@@ -91,3 +91,19 @@ def test_the_seed_articles_read_the_same_with_the_built_in_dictionary() -> None:
             assert found(companies.article_finder, text) == expected(pattern, text)
             checked += 1
     assert checked >= 30
+
+
+def test_markup_always_holds_one_of_its_signs() -> None:
+    """The finder skips the markup pattern for a text without $, ( or :; that is only right
+    while every exchange and country form needs one of them."""
+    spellings = [
+        *patterns.EXCHANGE_SUFFIXES,
+        *patterns._PREFIX_SPELLINGS,
+        *patterns.COUNTRY_SUFFIXES,
+    ]
+    for ignore_case in (False, True):
+        pattern = patterns.markup_pattern(ignore_case)
+        for spelling in spellings:
+            assert pattern.search(f"{spelling} NVDA {spelling}  BHP {spelling}AB") is None
+            assert pattern.search(f"{spelling}: NVDA ({spelling}:BHP)") is not None
+        assert pattern.search("NVDA BHP.AX 0700.HK") is None
