@@ -47,18 +47,18 @@ def column_from_pairs(pairs: dict[str, Postings]) -> ValueColumn:
     values = tuple(pairs)
     doc_parts = [pairs[v][0] for v in values]
     weight_parts = [pairs[v][1] for v in values]
-    value_parts = [np.full(len(d), i, dtype=np.int32) for i, d in enumerate(doc_parts)]
+    lengths = np.fromiter((len(d) for d in doc_parts), dtype=np.int64, count=len(values))
+    casefolded = [value.casefold() for value in values]
     folded: dict[str, list[int]] = {}
-    for i, value in enumerate(values):
-        folded.setdefault(value.casefold(), []).append(i)
+    for i, value in enumerate(casefolded):
+        folded.setdefault(value, []).append(i)
     rank = np.empty(len(values), dtype=np.int64)
-    rank[sorted(range(len(values)), key=lambda i: (values[i].casefold(), i))] = np.arange(
-        len(values)
-    )
+    # a stable sort: equal casefolded values stay in value id order
+    rank[sorted(range(len(values)), key=casefolded.__getitem__)] = np.arange(len(values))
     return ValueColumn(
         values=values,
         doc_ids=np.concatenate(doc_parts) if doc_parts else np.zeros(0, np.int32),
-        value_ids=np.concatenate(value_parts) if value_parts else np.zeros(0, np.int32),
+        value_ids=np.repeat(np.arange(len(values), dtype=np.int32), lengths),
         weights=np.concatenate(weight_parts) if weight_parts else np.zeros(0, np.float32),
         by_folded={k: tuple(v) for k, v in folded.items()},
         label_rank=rank,

@@ -51,11 +51,12 @@ class PrefixExpansion:
     cut: bool  # more terms start with the prefix than were kept
 
 
-def _date_key(value: str) -> tuple[int, float]:
-    """("2025-10-02" | "2025-10-02T08:00:00Z") -> (20251002, sortable seconds)."""
-    day = int(value[:10].replace("-", ""))
-    seconds = float(np.datetime64(value.rstrip("Z"), "s").astype(np.int64))
-    return day, seconds
+def date_keys(values: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Dates as indexed ("2025-10-02" | "2025-10-02T08:00:00Z") -> their days (20251002)
+    and sortable seconds, converted in one NumPy call (one call per value was 1 µs each)."""
+    days = np.array([int(value[:10].replace("-", "")) for value in values], dtype=np.int32)
+    stamps = np.array([value.rstrip("Z") for value in values], dtype="datetime64[s]")
+    return days, stamps.astype(np.int64).astype(np.float64)
 
 
 class Generation:
@@ -132,9 +133,7 @@ class Generation:
         # by value, then spread to documents in one step (a mask per value was quadratic:
         # every distinct date scanned every entry)
         published = self.columns["published"]
-        keys = [_date_key(value) for value in published.values]
-        day_of_value = np.array([day for day, _ in keys], dtype=np.int32)
-        seconds_of_value = np.array([seconds for _, seconds in keys], dtype=np.float64)
+        day_of_value, seconds_of_value = date_keys(published.values)
         self.published_day[published.doc_ids] = day_of_value[published.value_ids]
         self.published_seconds[published.doc_ids] = seconds_of_value[published.value_ids]
         self._postings: OrderedDict[tuple[str, str], Postings] = OrderedDict()
