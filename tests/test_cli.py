@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from searchsvc import create_app
+from searchsvc.__main__ import command_of
 from searchsvc.cli import main
 from tests.conftest import SEEDS, write_article
 
@@ -381,3 +382,35 @@ def test_a_search_does_not_load_what_only_building_or_serving_needs(
     assert run.returncode == 0, run.stderr
     assert "10 results in" in run.stdout
     assert run.stderr.strip().splitlines()[-1] == "False"
+
+
+@pytest.mark.parametrize(
+    ("argv", "command"),
+    [
+        (["search", "nvidia"], "search"),
+        (["--version"], None),
+        (["-h"], None),
+        (["index", "--full"], "index"),
+        (["relevance", "--match", "any"], "relevance"),
+    ],
+)
+def test_command_of_names_the_subcommand(argv: list[str], command: str | None) -> None:
+    assert command_of(argv) == command
+
+
+def test_the_program_prints_all_and_keeps_the_exit_code_of_a_quick_exit(tmp_path: Path) -> None:
+    """One-shot commands leave with os._exit: the output must be flushed first and the
+    exit code kept, as a plain exit would."""
+    index = tmp_path / "index"
+    assert main_process(["index", "--content", str(SEEDS), "--index", str(index)]).returncode == 0
+    found = main_process(["search", "nvidia", "--index", str(index), "--json"])
+    assert found.returncode == 0
+    assert json.loads(found.stdout)["total"] > 0
+    missing = main_process(["search", "nvidia", "--index", str(tmp_path / "none")])
+    assert missing.returncode == 1
+    assert "no index" in missing.stderr
+
+
+def main_process(argv: list[str]) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "searchsvc", *argv]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
