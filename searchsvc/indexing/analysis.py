@@ -10,6 +10,7 @@ as fast while producing the same tokens.
 from __future__ import annotations
 
 import re
+from array import array
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
@@ -87,6 +88,25 @@ def analyze_text(text: str) -> list[tuple[str, int, int, int]]:
         out.append((term, pos, match.start(), match.end()))
         pos += 1
     return out
+
+
+MARK_EVERY = 8  # positions from one position mark to the next
+
+
+def position_marks(text: str) -> bytes:
+    """Where the tokens at positions 0, MARK_EVERY, 2 * MARK_EVERY... of a text field
+    start, as native unsigned ints. With them, the characters of any position are found
+    by tokenizing at most MARK_EVERY words from the mark before it (see
+    query.highlight.located_spans), not the text from its start."""
+    marks = array("I")
+    pos = 0
+    for match in WORD_PATTERN.finditer(text):
+        if term_of(match.group()) is None:
+            continue
+        if pos % MARK_EVERY == 0:
+            marks.append(match.start())
+        pos += 1
+    return marks.tobytes()
 
 
 class TextAnalyzer(Analyzer):

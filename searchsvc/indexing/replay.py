@@ -79,7 +79,8 @@ def _index_schema() -> Any:
 
 
 def analyzable_fields() -> tuple[str, ...]:
-    """The indexed fields of the schema, sorted (the stored-only `doc` is not one)."""
+    """The indexed fields of the schema, sorted (the stored-only `doc` and `body_marks`
+    are not)."""
     schema = _index_schema()
     return tuple(sorted(name for name in schema.names() if schema[name].indexed))
 
