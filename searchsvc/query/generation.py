@@ -15,7 +15,7 @@ import bisect
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -300,9 +300,40 @@ class Generation:
             yield self.searcher.reader()
 
     def stored(self, docnum: int) -> dict[str, Any]:
-        with self._whoosh:
-            doc: dict[str, Any] = self.searcher.stored_fields(docnum)["doc"]
+        doc: dict[str, Any] = self.stored_fields(docnum)["doc"]
         return doc
+
+    def stored_fields(self, docnum: int) -> dict[str, Any]:
+        """All stored fields of a document: `doc`, and `body_marks` for a long body."""
+        with self._whoosh:
+            fields: dict[str, Any] = self.searcher.stored_fields(docnum)
+        return fields
+
+    def term_positions(self, field: str, docnum: int, terms: Iterable[str]) -> dict[str, list[int]]:
+        """Where each of terms occurs in one document's field (terms it lacks are left out).
+
+        Costs one postings lookup per term the document has, whatever the field's length;
+        the cached document lists say which terms those are."""
+        present = []
+        for term in terms:
+            ids = self.postings(field, term)[0]
+            i = int(np.searchsorted(ids, docnum))
+            if i < len(ids) and ids[i] == docnum:
+                present.append(term)
+        found: dict[str, list[int]] = {}
+        if not present:
+            return found
+        with self.reading() as reader:
+            for segreader, offset in reader.leaf_readers():
+                if offset <= docnum < offset + segreader.doc_count_all():
+                    break
+            local = docnum - offset
+            for term in present:
+                matcher = segreader.postings(field, term)
+                matcher.skip_to(local)
+                if matcher.is_active() and matcher.id() == local:
+                    found[term] = list(matcher.value_as("positions"))
+        return found
 
     def docnum_for_slug(self, slug: str) -> int | None:
         docs = self.postings("slug", slug)[0]

@@ -5,22 +5,33 @@ the words that start like a query term's stem, and only those few candidates go 
 the analyzer to confirm they index as that term. The article's own text is always
 escaped; `<mark>` is the only markup we add.
 
-What a highlight costs is bounded whatever the article or the query: only the first
-MAX_ANALYZED_CHARS of a field are searched for matches (as Elasticsearch's
-`index.highlight.max_analyzed_offset`; a match further on does not count, and the body
-highlight falls back to the excerpt), the stems become one trie-shaped pattern (each
-character is tried once per position, however many terms the query has), and choosing the
-passage is linear in the number of matches.
+What a highlight costs does not grow with the article. A long body (one indexed with
+position marks, see indexing/schema.py) is not scanned at all: the index says at which
+positions the query's terms occur, and located_spans tokenizes only the few words from
+the position mark before each one (as Lucene's highlighter reads offsets from postings).
+A shorter field is scanned: the stems become one trie-shaped pattern (each character is
+tried once per position, however many terms the query has), and only the first
+MAX_ANALYZED_CHARS are read (as Elasticsearch's `index.highlight.max_analyzed_offset`).
+Choosing the passage is linear in the number of matches.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from html import escape
+from itertools import groupby
 
-from searchsvc.indexing.analysis import WORD_PATTERN, fold_in_place, normalize_word, stem
+from searchsvc.indexing.analysis import (
+    MARK_EVERY,
+    WORD_PATTERN,
+    analyze_text,
+    fold_in_place,
+    normalize_word,
+    stem,
+    term_of,
+)
 
 ELLIPSIS = "…"
 MAX_ANALYZED_CHARS = 100_000  # of a field searched for matches (p99.9 of a body: ~56k)
@@ -28,6 +39,7 @@ PASSAGE_MIN = 160
 PASSAGE_TARGET = 220
 PASSAGE_MAX = 300
 _SENTENCE_START = re.compile(r"(?:^|[.!?]\s+|\n\n)(?=\S)")
+_WORD_CHARACTER = re.compile(r"[^\W_]")
 
 Span = tuple[int, int]
 Trie = dict[str, "Trie"]
@@ -95,6 +107,75 @@ def literal_spans(text: str, forms: Iterable[str]) -> list[Span]:
     alternatives = "|".join(re.escape(f) for f in wanted)
     pattern = re.compile(rf"(?<![^\W_])(?:{alternatives})(?![^\W_])")
     return [m.span() for m in pattern.finditer(text)]
+
+
+def located_spans(text: str, marks: Sequence[int], positions: Iterable[int]) -> dict[int, Span]:
+    """The character spans of the tokens at positions of an analysed text, found from its
+    position marks: for each mark that positions fall after, at most MARK_EVERY words are
+    tokenized (the analyzer's own tokens, so a span is exactly what was indexed).
+
+    Positions past the last mark's stretch (marks of another version of the text) are
+    left out."""
+    found: dict[int, Span] = {}
+    for mark, group in groupby(sorted(set(positions)), key=lambda p: p // MARK_EVERY):
+        if mark >= len(marks):
+            break
+        targets = list(group)
+        pos, next_target = mark * MARK_EVERY, 0
+        for match in WORD_PATTERN.finditer(text, marks[mark]):
+            if term_of(match.group()) is None:
+                continue
+            if pos == targets[next_target]:
+                found[pos] = match.span()
+                next_target += 1
+                if next_target == len(targets):
+                    break
+            pos += 1
+            if pos > targets[-1]:
+                break
+    return found
+
+
+def positional_spans(
+    text: str,
+    marks: Sequence[int],
+    positions: Mapping[str, Sequence[int]],
+    terms: Iterable[str],
+    names: Iterable[str],
+) -> list[Span]:
+    """Spans of terms and of names as written, from where the index says the terms are.
+
+    A name ("Taiwan Semiconductor", "$TSM", "Bank of America") is found where its own
+    terms stand at consecutive positions, then checked against the text as written, with
+    no word character on either side: what literal_spans finds by scanning."""
+    wanted = [p for term in set(terms) for p in positions.get(term, ())]
+    candidates: list[tuple[str, int, int]] = []  # (name, first position, last position)
+    for name in set(names):
+        tokens = analyze_text(name)
+        if not tokens:
+            continue
+        after = [set(positions.get(term, ())) for term, _, _, _ in tokens[1:]]
+        for first in positions.get(tokens[0][0], ()):
+            if all(first + i + 1 in later for i, later in enumerate(after)):
+                candidates.append((name, first, first + len(tokens) - 1))
+    located = located_spans(text, marks, wanted + [p for c in candidates for p in c[1:]])
+    spans = [located[p] for p in wanted if p in located]
+    for name, first, last in candidates:
+        if first not in located or last not in located:
+            continue
+        # from where the name's first word is; its last word may be longer in the text
+        # ("DeepMind’s" for "Google DeepMind"), so the name is compared as written
+        start = located[first][0] - analyze_text(name)[0][2]
+        end = start + len(name)
+        if (
+            start >= 0
+            and located[last][0] < end
+            and text[start:end] == name
+            and not (start and _WORD_CHARACTER.match(text, start - 1))
+            and not _WORD_CHARACTER.match(text, end)
+        ):
+            spans.append((start, end))
+    return spans
 
 
 def merge_spans(spans: list[Span]) -> list[Span]:

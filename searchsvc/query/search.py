@@ -12,6 +12,7 @@ import time
 import numpy as np
 
 from searchsvc.entities.dictionary import CompanyDictionary, default_companies
+from searchsvc.indexing.analysis import query_terms
 from searchsvc.indexing.schema import FACET_FIELDS
 from searchsvc.query.generation import Generation
 from searchsvc.query.handle import IndexHandle
@@ -20,6 +21,7 @@ from searchsvc.query.highlight import (
     literal_spans,
     mark,
     passage,
+    positional_spans,
     snippet_of,
     term_spans,
 )
@@ -96,7 +98,8 @@ def _company_name(companies: CompanyDictionary, symbol: str) -> str:
 
 
 def _hit(gen: Generation, docnum: int, score: float, plan: Plan) -> Hit:
-    doc = gen.stored(docnum)
+    stored = gen.stored_fields(docnum)
+    doc = stored["doc"]
     # a company found by another of its names is marked as this article writes it
     names = [
         form
@@ -110,7 +113,16 @@ def _hit(gen: Generation, docnum: int, score: float, plan: Plan) -> Hit:
         return term_spans(part, plan.highlight_terms) + literal_spans(part, names)
 
     highlights = {"title": mark(doc["title"], spans(doc["title"]))}
-    body_spans = spans(doc["body"])
+    marks = stored.get("body_marks")
+    if marks is not None:  # a long body: its matches from the index, no scan
+        names_terms = {term for name in names for term in query_terms(name)}
+        positions = gen.term_positions("body", docnum, {*plan.highlight_terms, *names_terms})
+        body_marks = memoryview(marks).cast("I")
+        body_spans = positional_spans(
+            doc["body"], body_marks, positions, plan.highlight_terms, names
+        )
+    else:
+        body_spans = spans(doc["body"])
     if body_spans:
         highlights["body"] = passage(doc["body"], body_spans)
     else:  # no text match in the body: the excerpt stands in, as the contract says

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from searchsvc.indexing.analysis import query_terms
+from searchsvc.indexing.analysis import analyze_text, position_marks, query_terms
 from searchsvc.query.highlight import (
     MAX_ANALYZED_CHARS,
     PASSAGE_MAX,
@@ -17,9 +17,11 @@ from searchsvc.query.highlight import (
     _candidates_pattern,
     analyzed_part,
     literal_spans,
+    located_spans,
     mark,
     merge_spans,
     passage,
+    positional_spans,
     snippet_of,
     term_spans,
 )
@@ -201,3 +203,55 @@ def test_a_passage_never_walks_a_long_word_to_its_end() -> None:
     html = passage(text, [(0, 8)])
     assert html.startswith("<mark>earnings</mark>") and html.endswith(" …")
     assert _CountingText.reads < 5 * PASSAGE_MAX
+
+
+# --- long bodies: spans from the index's positions -------------------------------------------
+
+WORDS = ["Nvidia", "the", "of", "AT&T", "S&P", "U.S.", "chips", "chip", "Nestlé", "snake_case",
+         "3.5", "Taiwan", "Semiconductor", "$TSM", "TSM", "Bank", "America", "NYSE:BABA",
+         "it's", "companies", "company", "Home", "Depot", "The", "x", "Chip’s", "Google",
+         "DeepMind’s", "DeepMind", "DeepMinds", "(TSM)"]  # fmt: skip
+SEPARATORS = [" ", "\n\n", ", ", ". ", " (", ") ", "_", " — ", ":", "$"]
+NAMES = ["Taiwan Semiconductor", "$TSM", "TSM", "Bank of America", "AT&T", "NYSE:BABA",
+         "The Home Depot", "Nvidia", "Google DeepMind", "(TSM)"]  # fmt: skip
+word_texts = st.lists(
+    st.tuples(st.sampled_from(WORDS), st.sampled_from(SEPARATORS)), max_size=200
+).map(lambda pairs: "".join(word + separator for word, separator in pairs))
+
+
+def marks_of(text: str) -> memoryview:
+    return memoryview(position_marks(text)).cast("I")
+
+
+def positions_of(text: str) -> dict[str, list[int]]:
+    positions: dict[str, list[int]] = {}
+    for term, pos, _, _ in analyze_text(text):
+        positions.setdefault(term, []).append(pos)
+    return positions
+
+
+@given(word_texts, st.data())
+def test_located_spans_are_the_analyzers_own_tokens(text: str, data: st.DataObject) -> None:
+    tokens = analyze_text(text)
+    chosen = data.draw(st.sets(st.integers(0, len(tokens) + 40)))  # some past the end
+    expected = {pos: (start, end) for _, pos, start, end in tokens if pos in chosen}
+    assert located_spans(text, marks_of(text), chosen) == expected
+
+
+@given(
+    word_texts,
+    st.sets(st.sampled_from(["nvidia", "chip", "compani", "semiconductor", "s&p", "america"])),
+    st.sets(st.sampled_from(NAMES)),
+)
+def test_positional_spans_find_what_a_scan_finds(
+    text: str, terms: set[str], names: set[str]
+) -> None:
+    scanned = term_spans(text, terms) + literal_spans(text, names)
+    found = positional_spans(text, marks_of(text), positions_of(text), terms, names)
+    assert merge_spans(found) == merge_spans(scanned)
+
+
+def test_marks_of_another_text_leave_out_what_they_cannot_reach() -> None:
+    text = "chip " * 100
+    short_marks = marks_of("chip " * 10)  # two marks: positions 0-15 only
+    assert sorted(located_spans(text, short_marks, [0, 15, 16, 99])) == [0, 15]
