@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -215,3 +216,64 @@ def test_the_worker_benchmark_sends_the_mix_with_the_apis_parameter_names() -> N
         ("from", "2025-01-01"),
     ]
     assert {name for name, _ in params} <= set(SEARCH_PARAMETERS)
+
+
+def test_tantivy_reference_does_the_whole_job(tmp_path: Path) -> None:
+    pytest.importorskip("tantivy")
+    from benchmarks.tantivyref import TantivyReference
+
+    ref = TantivyReference(tmp_path / "tantivy")
+    ref.build(ARTICLES, [(), (), ()])
+    results = ref.search(_q(_word("nvidia"), tags=("Tesla",)))
+    assert results.total == 1
+    hit = results.hits[0]
+    assert hit.slug == "b"
+    assert hit.highlights["title"] == "Tesla &lt;cuts&gt; prices"
+    assert "<mark>Nvidia</mark>" in hit.highlights["body"]
+    # disjunctive: the tag facet ignores the tag filter, other facets apply it
+    assert {f.value: f.count for f in results.facets["tags"]} == {"Nvidia": 1, "Tesla": 1}
+    assert {f.value: f.count for f in results.facets["year"]} == {"2025": 1}
+    newest = ref.search(_q(Clause((Term("data center", phrase=True),)), sort="newest"))
+    assert [h.slug for h in newest.hits] == ["b", "a"]
+    # the whole title, marked, even where the fragment would end before the punctuation
+    earnings = ref.search(_q(_word("earnings"), _word("bitcoin", negated=True)))
+    assert [h.highlights["title"] for h in earnings.hits] == ["Nvidia <mark>earnings</mark> beat"]
+    prefix = ref.search(_q(Clause((Term("infl", prefix=True),))))
+    assert prefix.total == 1 and "<mark>inflation</mark>" in prefix.hits[0].highlights["body"]
+    dated = ref.search(_q(_word("nvidia"), date_from="2024-01-01", date_to="2024-12-31"))
+    assert [h.slug for h in dated.hits] == ["a"]
+    assert {f.value: f.count for f in dated.facets["year"]} == {"2024": 1}
+    ref.close()
+
+
+def _bench_on_seeds(tmp_path: Path, engine: str) -> Any:
+    import json
+
+    from benchmarks.bench import main
+
+    out = tmp_path / "bench.json"
+    argv = ["--corpus", "seeds", "--queries", "12", "--repeat", "1", "--engine", engine]
+    assert main([*argv, "--json", str(out)]) == 0
+    return json.loads(out.read_text())
+
+
+def test_the_bench_compares_searchsvc_with_tantivy(tmp_path: Path) -> None:
+    pytest.importorskip("tantivy")
+    result = _bench_on_seeds(tmp_path, "all")
+    engines = result["engines"]
+    assert set(engines) == {"searchsvc", "fts5", "tantivy"}
+    assert engines["tantivy"]["build"]["articles_per_s"] > 0
+    assert engines["tantivy"]["latency"]["p50"] > 0
+    assert {"ratio", "ratio_tantivy"} <= result.keys()
+
+
+def test_the_bench_skips_tantivy_when_it_is_not_installed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import benchmarks.bench
+
+    monkeypatch.setattr(benchmarks.bench, "tantivy_available", lambda: False)
+    result = _bench_on_seeds(tmp_path, "all")
+    assert set(result["engines"]) == {"searchsvc", "fts5"}
+    assert "ratio_tantivy" not in result
+    assert any("tantivy is not installed" in note for note in result["notes"])
