@@ -45,7 +45,8 @@ FACET_FIELDS = {
 SNIPPET_CHARS = 200
 TITLE_CHARS = 10_000  # the whole title is one fragment
 # a prefix is searched as a regex over the term dictionary (exact total); for highlighting,
-# its most frequent expansions, as many as tantivy's own phrase-prefix query expands (50)
+# its most frequent expansions in the title and in the body, as many as tantivy's own
+# phrase-prefix query expands (50)
 PREFIX_EXPANSIONS = 50
 WRITER_HEAP = 256_000_000
 _MISSING_NEWEST, _MISSING_OLDEST = -1, 99_999_999_999_999  # undated articles sort last
@@ -174,17 +175,17 @@ class TantivyReference:
         if term.prefix:
             stem = tokens[-1]
             if highlight:  # the expansions the snippet generator can mark
-                words = [
-                    w
-                    for w, _ in self.searcher.terms_with_prefix(
-                        "body", stem, limit=PREFIX_EXPANSIONS
-                    )
-                ]
-                return tantivy.Query.term_set_query(self.schema, "body", words or [stem])
+                return tantivy.Query.boolean_query(
+                    [(tantivy.Occur.Should, self._expansions(f, stem)) for f in ("title", "body")]
+                )
             return self._fields(lambda f: tantivy.Query.regex_query(self.schema, f, stem + ".*"))
         if len(tokens) == 1:
             return self._fields(lambda f: tantivy.Query.term_query(self.schema, f, tokens[0]))
         return self._fields(lambda f: tantivy.Query.phrase_query(self.schema, f, tokens))
+
+    def _expansions(self, field: str, stem: str) -> Any:
+        found = self.searcher.terms_with_prefix(field, stem, limit=PREFIX_EXPANSIONS)
+        return tantivy.Query.term_set_query(self.schema, field, [w for w, _ in found] or [stem])
 
     def _clause(self, clause: Clause, highlight: bool) -> Any:
         alts = [self._term(t, highlight) for t in clause.alternatives]

@@ -240,6 +240,8 @@ def test_tantivy_reference_does_the_whole_job(tmp_path: Path) -> None:
     assert [h.highlights["title"] for h in earnings.hits] == ["Nvidia <mark>earnings</mark> beat"]
     prefix = ref.search(_q(Clause((Term("infl", prefix=True),))))
     assert prefix.total == 1 and "<mark>inflation</mark>" in prefix.hits[0].highlights["body"]
+    in_title = ref.search(_q(Clause((Term("ralli", prefix=True),))))
+    assert in_title.hits[0].highlights["title"] == "Bitcoin <mark>rallies</mark>"
     dated = ref.search(_q(_word("nvidia"), date_from="2024-01-01", date_to="2024-12-31"))
     assert [h.slug for h in dated.hits] == ["a"]
     assert {f.value: f.count for f in dated.facets["year"]} == {"2024": 1}
