@@ -1,6 +1,6 @@
-"""Benchmark searchsvc against an SQLite FTS5 reference doing the same search-box job.
+"""Benchmark searchsvc against SQLite FTS5 and tantivy references doing the same search-box job.
 
-Run from the repository root:  python -m benchmarks.bench [--engine both|fts5|searchsvc]
+Run from the repository root:  python -m benchmarks.bench [--engine all|both|fts5|tantivy|searchsvc]
 See benchmarks/README.md for what is measured and the targets.
 """
 
@@ -18,11 +18,14 @@ from typing import Any
 
 from benchmarks.engines import (
     Engine,
+    extract_tickers,
     fts5_engine,
     load_articles,
     log,
     save_json,
     searchsvc_engine,
+    tantivy_available,
+    tantivy_engine,
     time_queries,
 )
 from benchmarks.gencorpus import generate_corpus
@@ -30,6 +33,14 @@ from benchmarks.querymix import build_mix
 from benchmarks.report import analyse, mix_summary, print_report, targets_met
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "news"
+ENGINE_CHOICES = {
+    "all": ("fts5", "tantivy", "searchsvc"),
+    "both": ("fts5", "searchsvc"),
+    "fts5": ("fts5",),
+    "tantivy": ("tantivy",),
+    "searchsvc": ("searchsvc",),
+}
+TANTIVY_MISSING = "tantivy is not installed (pip install -e '.[bench]'): its engine is skipped"
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -51,7 +62,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--queries", type=int, default=300, help="queries in the mix (default 300)")
     p.add_argument("--repeat", type=int, default=3, help="timed passes per engine (default 3)")
     p.add_argument("--seed", type=int, default=20250208, help="seed of the query mix")
-    p.add_argument("--engine", choices=("both", "fts5", "searchsvc"), default="both")
+    p.add_argument(
+        "--engine",
+        choices=tuple(ENGINE_CHOICES),
+        default="all",
+        help="all = searchsvc, fts5 and tantivy (tantivy skipped when not installed);"
+        " both = searchsvc and fts5 (default: %(default)s)",
+    )
     p.add_argument("--json", type=Path, metavar="OUT", help="also write the results as JSON")
     p.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     args = p.parse_args(argv)
@@ -75,12 +92,27 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     log(f"parsing {content_dir}")
     articles, unreadable, parse_s = load_articles(content_dir)
     queries = build_mix(articles, args.queries, args.seed)
+    wanted = list(ENGINE_CHOICES[args.engine])
+    notes = []
+    if "tantivy" in wanted and not tantivy_available():
+        log(f"note: {TANTIVY_MISSING}")
+        notes.append(TANTIVY_MISSING)
+        wanted.remove("tantivy")
+        if not wanted:
+            raise SystemExit(f"error: {TANTIVY_MISSING}")
     engines: list[Engine] = []
     try:
-        if args.engine in ("both", "fts5"):
+        tickers = None
+        if {"fts5", "tantivy"} & set(wanted):
+            log("extracting tickers for the references")
+            tickers = extract_tickers(articles)
+        if "fts5" in wanted:
             log("building fts5")
-            engines.append(fts5_engine(articles, parse_s, work))
-        if args.engine in ("both", "searchsvc"):
+            engines.append(fts5_engine(articles, parse_s, work, tickers))
+        if "tantivy" in wanted:
+            log("building tantivy")
+            engines.append(tantivy_engine(articles, parse_s, work, tickers))
+        if "searchsvc" in wanted:
             log("building searchsvc")
             engines.append(searchsvc_engine(content_dir, parse_s, work))
         timings = time_queries(engines, queries, args.repeat)
@@ -88,6 +120,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         for e in engines:
             e.close()
     result = analyse(engines, queries, timings)
+    result["notes"] = notes + result["notes"]
     result["corpus"] = {
         "path": f"generated ({args.generate} articles)" if args.generate else str(content_dir),
         "articles": len(articles),
@@ -104,8 +137,18 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version,
+        "tantivy": _tantivy_version(),
     }
     return result
+
+
+def _tantivy_version() -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("tantivy")
+    except PackageNotFoundError:
+        return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

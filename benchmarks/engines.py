@@ -1,7 +1,8 @@
-"""The two engines under test behind one small interface, and the timing loop.
+"""The engines under test behind one small interface, and the timing loop.
 
-Both index the same articles, parsed once by ``searchsvc.ingest.scan.load_corpus`` (searchsvc's
-own full build parses the same files again, as it must).
+All index the same articles, parsed once by ``searchsvc.ingest.scan.load_corpus`` (searchsvc's
+own full build parses the same files again, as it must); the two references (FTS5 and, when
+the optional tantivy package is installed, tantivy) share one ticker extraction.
 """
 
 from __future__ import annotations
@@ -77,23 +78,64 @@ def extract_tickers(articles: Sequence[Article]) -> tuple[list[tuple[Any, ...]],
     return tickers, perf_counter() - start
 
 
-def fts5_engine(articles: Sequence[Article], parse_s: float, work: Path) -> Engine:
-    """Build the FTS5 reference over ``articles`` and time each build step."""
-    tickers, extract_s = extract_tickers(articles)
-    ref = Fts5Reference(work / "fts5.sqlite3")
-    start = perf_counter()
-    ref.build(articles, tickers)
-    index_s = perf_counter() - start
+def _reference_build(
+    n: int, parse_s: float, extract_s: float, index_s: float
+) -> dict[str, float | int | None]:
     total_s = parse_s + extract_s + index_s
-    build: dict[str, float | int | None] = {
-        "articles": len(articles),
+    return {
+        "articles": n,
         "parse_s": parse_s,
         "extract_s": extract_s,
         "index_s": index_s,
         "total_s": total_s,
-        "articles_per_s": len(articles) / total_s,
+        "articles_per_s": n / total_s,
     }
+
+
+def fts5_engine(
+    articles: Sequence[Article],
+    parse_s: float,
+    work: Path,
+    tickers: tuple[list[tuple[Any, ...]], float] | None = None,
+) -> Engine:
+    """Build the FTS5 reference over ``articles`` and time each build step. ``tickers``:
+    an extraction already made (with its time), else one is made here."""
+    mentions, extract_s = tickers or extract_tickers(articles)
+    ref = Fts5Reference(work / "fts5.sqlite3")
+    start = perf_counter()
+    ref.build(articles, mentions)
+    index_s = perf_counter() - start
+    build = _reference_build(len(articles), parse_s, extract_s, index_s)
     return Engine("fts5", lambda q: q, ref.search, ref.close, build)
+
+
+def tantivy_available() -> bool:
+    """Whether the optional ``tantivy`` package (the ``bench`` extra) can be imported."""
+    try:
+        import tantivy  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def tantivy_engine(
+    articles: Sequence[Article],
+    parse_s: float,
+    work: Path,
+    tickers: tuple[list[tuple[Any, ...]], float] | None = None,
+) -> Engine:
+    """Build the tantivy reference over ``articles`` (one writer thread, like the FTS5
+    build) and time each build step; needs the optional tantivy package."""
+    from benchmarks.tantivyref import TantivyReference
+
+    mentions, extract_s = tickers or extract_tickers(articles)
+    ref = TantivyReference(work / "tantivy")
+    start = perf_counter()
+    ref.build(articles, mentions)
+    index_s = perf_counter() - start
+    build = _reference_build(len(articles), parse_s, extract_s, index_s)
+    build["segments"] = ref.segments
+    return Engine("tantivy", lambda q: q, ref.search, ref.close, build)
 
 
 def searchsvc_engine(content_dir: Path, parse_s: float, work: Path) -> Engine:

@@ -15,8 +15,8 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
-from benchmarks.querymix import BenchQuery
 from searchsvc.entities import TickerMention
 from searchsvc.ingest.articles import Article
 from searchsvc.query.results import FacetValue
@@ -63,6 +63,23 @@ CREATE INDEX doc_ticker_i ON doc_ticker(id, value);
 INSERT INTO fts(fts) VALUES ('optimize');
 ANALYZE;
 """
+
+
+class RefQuery(Protocol):
+    """What a reference searches for: a benchmarks.querymix.BenchQuery, or the same logical
+    query as it comes over HTTP (benchmarks/fts5_http.py)."""
+
+    @property
+    def tags(self) -> tuple[str, ...]: ...
+    @property
+    def categories(self) -> tuple[str, ...]: ...
+    @property
+    def date_from(self) -> str | None: ...
+    @property
+    def date_to(self) -> str | None: ...
+    @property
+    def sort(self) -> str: ...
+    def fts5_match(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -167,9 +184,15 @@ class Fts5Reference:
             )
         c.execute("COMMIT")
         c.executescript(_INDEXES)
-        c.execute("CREATE TEMP TABLE hit(id INTEGER PRIMARY KEY, score REAL NOT NULL)")
+        self.prepare_search()
 
-    def search(self, query: BenchQuery, page: int = 1, per_page: int = 10) -> RefResults:
+    def prepare_search(self) -> None:
+        """Make this connection ready to search a built database (its own temporary table)."""
+        self.conn.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS hit(id INTEGER PRIMARY KEY, score REAL NOT NULL)"
+        )
+
+    def search(self, query: RefQuery, page: int = 1, per_page: int = 10) -> RefResults:
         """Run ``query``: exact total, one page of highlighted hits, five disjunctive facets."""
         c = self.conn
         match = query.fts5_match()
@@ -195,7 +218,7 @@ class Fts5Reference:
         return RefResults(total=total, hits=hits, facets=facets)
 
     @staticmethod
-    def _filters(query: BenchQuery) -> dict[str, tuple[str, list[str]]]:
+    def _filters(query: RefQuery) -> dict[str, tuple[str, list[str]]]:
         """facet -> (SQL condition on hit/doc, parameters).
 
         The date range is keyed "published", not "year": it is no facet's own filter, so it

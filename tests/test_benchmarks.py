@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -215,3 +216,155 @@ def test_the_worker_benchmark_sends_the_mix_with_the_apis_parameter_names() -> N
         ("from", "2025-01-01"),
     ]
     assert {name for name, _ in params} <= set(SEARCH_PARAMETERS)
+
+
+def test_tantivy_reference_does_the_whole_job(tmp_path: Path) -> None:
+    pytest.importorskip("tantivy")
+    from benchmarks.tantivyref import TantivyReference
+
+    ref = TantivyReference(tmp_path / "tantivy")
+    ref.build(ARTICLES, [(), (), ()])
+    results = ref.search(_q(_word("nvidia"), tags=("Tesla",)))
+    assert results.total == 1
+    hit = results.hits[0]
+    assert hit.slug == "b"
+    assert hit.highlights["title"] == "Tesla &lt;cuts&gt; prices"
+    assert "<mark>Nvidia</mark>" in hit.highlights["body"]
+    # disjunctive: the tag facet ignores the tag filter, other facets apply it
+    assert {f.value: f.count for f in results.facets["tags"]} == {"Nvidia": 1, "Tesla": 1}
+    assert {f.value: f.count for f in results.facets["year"]} == {"2025": 1}
+    newest = ref.search(_q(Clause((Term("data center", phrase=True),)), sort="newest"))
+    assert [h.slug for h in newest.hits] == ["b", "a"]
+    # the whole title, marked, even where the fragment would end before the punctuation
+    earnings = ref.search(_q(_word("earnings"), _word("bitcoin", negated=True)))
+    assert [h.highlights["title"] for h in earnings.hits] == ["Nvidia <mark>earnings</mark> beat"]
+    prefix = ref.search(_q(Clause((Term("infl", prefix=True),))))
+    assert prefix.total == 1 and "<mark>inflation</mark>" in prefix.hits[0].highlights["body"]
+    in_title = ref.search(_q(Clause((Term("ralli", prefix=True),))))
+    assert in_title.hits[0].highlights["title"] == "Bitcoin <mark>rallies</mark>"
+    dated = ref.search(_q(_word("nvidia"), date_from="2024-01-01", date_to="2024-12-31"))
+    assert [h.slug for h in dated.hits] == ["a"]
+    assert {f.value: f.count for f in dated.facets["year"]} == {"2024": 1}
+    ref.close()
+
+
+def _temporary_files_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The benchmark's temporary folders, and its servers', under ``tmp_path``."""
+    import tempfile
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+
+def _bench_on_seeds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str) -> Any:
+    import json
+
+    from benchmarks.bench import main
+
+    _temporary_files_in(tmp_path, monkeypatch)
+    out = tmp_path / "bench.json"
+    argv = ["--corpus", "seeds", "--queries", "12", "--repeat", "1", "--engine", engine]
+    assert main([*argv, "--json", str(out)]) == 0
+    return json.loads(out.read_text())
+
+
+def test_the_bench_compares_searchsvc_with_tantivy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("tantivy")
+    result = _bench_on_seeds(tmp_path, monkeypatch, "all")
+    engines = result["engines"]
+    assert set(engines) == {"searchsvc", "fts5", "tantivy"}
+    assert engines["tantivy"]["build"]["articles_per_s"] > 0
+    assert engines["tantivy"]["latency"]["p50"] > 0
+    assert {"ratio", "ratio_tantivy"} <= result.keys()
+
+
+def test_the_bench_skips_tantivy_when_it_is_not_installed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import benchmarks.bench
+
+    monkeypatch.setattr(benchmarks.bench, "tantivy_available", lambda: False)
+    result = _bench_on_seeds(tmp_path, monkeypatch, "all")
+    assert set(result["engines"]) == {"searchsvc", "fts5"}
+    assert "ratio_tantivy" not in result
+    assert any("tantivy is not installed" in note for note in result["notes"])
+
+
+def test_the_http_requests_carry_the_same_logical_query() -> None:
+    from urllib.parse import parse_qsl, urlsplit
+
+    from benchmarks.http_bench import fts5_path, searchsvc_path
+
+    query = _q(_word("nvidia"), _word("etf", negated=True), tags=("ai",), date_to="2025-02-01")
+    ours = urlsplit(searchsvc_path(query))
+    assert ours.path == "/api/search"
+    assert parse_qsl(ours.query) == [
+        ("q", "nvidia -etf"),
+        ("sort", "relevance"),
+        ("tag", "ai"),
+        ("to", "2025-02-01"),
+        ("per_page", "10"),
+        ("facets", "tags,category,author,tickers,year"),
+    ]
+    ref = urlsplit(fts5_path(query))
+    assert ref.path == "/search"
+    assert dict(parse_qsl(ref.query)) == {
+        "match": '"nvidia" NOT "etf"',
+        "sort": "relevance",
+        "tag": "ai",
+        "to": "2025-02-01",
+        "per_page": "10",
+    }
+
+
+def test_the_fts5_http_app_answers_the_references_job_as_json(tmp_path: Path) -> None:
+    import json
+    from urllib.parse import urlencode
+
+    from benchmarks.fts5_http import Fts5App
+
+    ref = Fts5Reference(tmp_path / "ref.sqlite3")
+    ref.build(ARTICLES, [(), (), ()])
+    ref.close()
+    app = Fts5App(tmp_path / "ref.sqlite3")
+    statuses: list[str] = []
+
+    def call(path: str, query: str = "") -> Any:
+        environ = {"PATH_INFO": path, "QUERY_STRING": query}
+        body = b"".join(app(environ, lambda status, headers: statuses.append(status)))
+        return json.loads(body)
+
+    assert call("/healthz") == {"status": "ok", "documents": 3}
+    result = call("/search", urlencode([("match", '"nvidia"'), ("tag", "Tesla")]))
+    assert statuses[-1] == "200 OK"
+    assert result["total"] == 1 and result["hits"][0]["slug"] == "b"
+    assert "<mark>Nvidia</mark>" in result["hits"][0]["highlights"]["body"]
+    assert list(result["facets"]) == ["tags", "category", "author", "tickers", "year"]
+    assert {f["value"]: f["count"] for f in result["facets"]["tags"]} == {"Nvidia": 1, "Tesla": 1}
+    assert call("/search", "per_page=99")["error"]["code"] == "bad_request"
+    assert statuses[-1] == "400 Bad Request"
+
+
+@pytest.mark.e2e
+def test_the_http_benchmark_runs_end_to_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A small run of benchmarks/http_bench.py on seeds/: both servers answer every
+    request, one client and eight, and the report has both engines and the ratios."""
+    import json
+
+    from benchmarks.http_bench import main
+
+    _temporary_files_in(tmp_path, monkeypatch)
+    out = tmp_path / "http.json"
+    argv = ["--corpus", "seeds", "--queries", "10", "--repeat", "1", "--requests", "40"]
+    assert main([*argv, "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    for name in ("searchsvc", "fts5"):
+        engine = result["engines"][name]
+        assert engine["single"]["requests"] == 10 and engine["single"]["errors"] == 0
+        assert engine["concurrent"]["requests"] == 40 and engine["concurrent"]["errors"] == 0
+        assert engine["concurrent"]["requests_per_s"] > 0
+    assert {"ratio", "ratio_concurrent"} <= result.keys()
