@@ -89,16 +89,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument(
+        "--index",
+        type=Path,
+        help="serve this index of --corpus (built before) instead of building one",
+    )
     args = parser.parse_args(argv)
 
     articles, _ = load_corpus(args.corpus)
     queries = [query_string(q) for q in build_mix(articles, args.queries)]
     with tempfile.TemporaryDirectory(prefix="searchsvc-workers-") as tmp:
         work = Path(tmp)
-        index = work / "index"
+        index = args.index or work / "index"
         folders = ["--content", str(args.corpus), "--index", str(index)]
-        cli = [sys.executable, "-m", "searchsvc.cli"]
-        subprocess.run([*cli, "index", *folders, "--full"], check=True, stdout=subprocess.DEVNULL)
+        if args.index is None:
+            cli = [sys.executable, "-m", "searchsvc", "index", *folders, "--full"]
+            subprocess.run(cli, check=True, stdout=subprocess.DEVNULL)
         print(f"{len(articles)} articles, {args.clients} clients, {args.seconds:.0f} s each")
         print("workers  start_s  req/s   p50_ms  p99_ms  pss_mb(all)  pss_mb/worker")
         for workers in args.workers:
