@@ -17,6 +17,7 @@ import json
 import mmap
 import os
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,34 @@ EMPTY_POSTINGS: Postings = (np.zeros(0, np.int32), np.zeros(0, np.float32))
 MAGIC = b"searchsvc segment arrays 1\n"
 _HEADER_SIZE = struct.Struct("<Q")
 _ALIGN = 16
+
+
+def raw_postings(segreader: Any, field: str, term: str) -> Any:
+    """A segment's matcher for a term, deleted documents included (callers mask them
+    with their own alive array). Whoosh's postings() wraps the matcher of a segment with
+    deletions in a FilterMatcher that steps posting by posting in Python: after one
+    incremental run at 100k articles, that was 34 of a 58 s profiled query pass."""
+    return segreader._terms.matcher(
+        field, segreader._text_to_bytes(field, term), segreader.schema[field].format
+    )
+
+
+def read_positions(matcher: Any, limit: int) -> Iterator[tuple[int, list[int]]]:
+    """(docnum, positions below limit) of every posting of a leaf matcher, decoding a
+    block's values together."""
+    if not isinstance(matcher, W3LeafMatcher):  # a rare term's postings, kept inline
+        while matcher.is_active():
+            yield matcher.id(), [p for p in matcher.value_as("positions") if p < limit]
+            matcher.next()
+        return
+    decode = matcher.format.decoder("positions")
+    while matcher.is_active():
+        matcher._read_ids()
+        matcher._read_values()
+        start = matcher._i
+        for docnum, value in zip(matcher._ids[start:], matcher._values[start:], strict=True):
+            yield docnum, [p for p in decode(value) if p < limit]
+        matcher._next_block()
 
 
 def read_postings(matcher: Any) -> Postings:

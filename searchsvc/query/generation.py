@@ -31,6 +31,8 @@ from searchsvc.indexing.segments import (
     VALUE_FIELDS,
     Postings,
     SegmentArrays,
+    raw_postings,
+    read_positions,
     read_postings,
     segment_arrays,
 )
@@ -160,7 +162,7 @@ class Generation:
                     (ids + offset, weights)
                     for segreader, offset in reader.leaf_readers()
                     if (field, term) in segreader
-                    for ids, weights in [read_postings(segreader.postings(field, term))]
+                    for ids, weights in [read_postings(raw_postings(segreader, field, term))]
                 ]
         if not parts:
             result = EMPTY_POSTINGS
@@ -258,15 +260,10 @@ class Generation:
             for segreader, offset in reader.leaf_readers():
                 if (field, term) not in segreader:
                     continue
-                matcher = segreader.postings(field, term)
-                while matcher.is_active():
-                    docnum = offset + matcher.id()
-                    keys.extend(
-                        (docnum << POSITION_BITS) | p
-                        for p in matcher.value_as("positions")
-                        if p < 1 << POSITION_BITS
-                    )
-                    matcher.next()
+                matcher = raw_postings(segreader, field, term)
+                for docnum, positions in read_positions(matcher, 1 << POSITION_BITS):
+                    base = (offset + docnum) << POSITION_BITS
+                    keys.extend(base | p for p in positions)
         found = np.asarray(keys, dtype=np.int64)
         found = found[self.alive[found >> POSITION_BITS]] if len(found) else found
         self._remember(key, (found, found))
@@ -329,7 +326,7 @@ class Generation:
                     break
             local = docnum - offset
             for term in present:
-                matcher = segreader.postings(field, term)
+                matcher = raw_postings(segreader, field, term)
                 matcher.skip_to(local)
                 if matcher.is_active() and matcher.id() == local:
                     found[term] = list(matcher.value_as("positions"))

@@ -90,3 +90,32 @@ def test_a_handle_dropped_without_close_closes_its_files(content_dir: Path, tmp_
         del handle
         gc.collect()
     assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []
+
+
+def test_postings_and_positions_leave_out_documents_deleted_from_a_segment(
+    tmp_path: Path,
+) -> None:
+    """Postings are read with deleted documents included (Whoosh's own filter steps posting
+    by posting) and masked by the generation: an edited article counts once, as edited."""
+    content, index = tmp_path / "content", tmp_path / "index"
+    for name in ("a", "b", "c"):
+        write_article(content, f"{name}.md", f"---\nslug: {name}\n---\n\nZqred zqblue here.\n")
+    build_index(content, index, workers=1)
+    write_article(content, "b.md", "---\nslug: b\n---\n\nZqgreen only; zqblue before zqred now.\n")
+    write_article(content, "c.md", "---\nslug: c\n---\n\nZqgreen only.\n")
+    build_index(content, index)  # b and c: deleted from the first segment, added anew
+    handle = IndexHandle.open(index)
+    try:
+        gen = handle.current()
+        with gen.reading() as reader:
+            assert any(seg.has_deletions() for seg, _ in reader.leaf_readers())
+        slugs = {gen.stored(int(d))["slug"] for d in gen.postings("body", "zqred")[0]}
+        assert slugs == {"a", "b"}
+        in_phrase = {
+            gen.stored(int(d))["slug"]
+            for d in gen.phrase_docs("body", ["zqred", "zqblue"]).nonzero()[0]
+        }
+        assert in_phrase == {"a"}  # b has them in the other order now, c not at all
+        assert len(gen.positions("body", "zqgreen")) == 2
+    finally:
+        handle.close()
