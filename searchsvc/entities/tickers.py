@@ -59,6 +59,7 @@ from searchsvc.entities.patterns import (
     prefixed_symbols,
 )
 from searchsvc.ingest.model import Article
+from searchsvc.lazy import gc_paused
 
 _NAME_TO_PAREN = re.compile(r"(?:['\u2019]s)?[ \t]*")  # "Meta (META)", "Meta’s (META)"
 _TITLE_WORD = re.compile(r"[A-Z][a-z]+")  # "Visa", "Target": also ordinary words in lower case
@@ -80,6 +81,11 @@ class _Literal:
 @lru_cache(maxsize=4)
 def _literals(companies: CompanyDictionary) -> dict[str, tuple[_Literal, ...]]:
     """The dictionary's literals with their evidence needs, built once per dictionary."""
+    with gc_paused():  # 16k entries, no cycles (see searchsvc.lazy)
+        return _literal_table(companies)
+
+
+def _literal_table(companies: CompanyDictionary) -> dict[str, tuple[_Literal, ...]]:
     table: dict[str, tuple[_Literal, ...]] = {}
     for text, surfaces in companies.surfaces.items():
         plain = text.replace("\u2019", "'")

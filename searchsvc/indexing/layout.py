@@ -22,7 +22,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -154,10 +154,12 @@ def read_fingerprints(index_dir: Path, live: str, generation: int) -> list[list[
     return rows if all(len(row) == 3 for row in rows) else None
 
 
-def write_fingerprints(index_dir: Path, live: str, generation: int, rows: list[list[str]]) -> None:
+def write_fingerprints(
+    index_dir: Path, live: str, generation: int, rows: Iterable[Sequence[str]]
+) -> None:
     """One line per file: path, hash, slug (tab-separated; none of them holds a tab or a
     newline: paths with those are not indexed, slugs are made of URL-safe characters)."""
-    text = "".join(f"{row[0]}\t{row[1]}\t{row[2]}\n" for row in rows)
+    text = "".join(f"{path}\t{content_hash}\t{slug}\n" for path, content_hash, slug in rows)
     write_atomically(index_dir / FINGERPRINTS, f"{live}\t{generation}\n{text}")
 
 
@@ -181,7 +183,7 @@ def cached_fingerprints(ix: Any, index_dir: Path, live: str) -> dict[str, Finger
     generation = ix.latest_generation()
     rows = read_fingerprints(index_dir, live, generation)
     if rows is not None:
-        return {row[0]: Fingerprint(*row) for row in rows}
+        return {fp.source_path: fp for fp in map(Fingerprint._make, rows)}
     found = indexed_fingerprints(ix)
     save_fingerprints(index_dir, live, generation, found.values())
     return found
@@ -191,8 +193,7 @@ def save_fingerprints(
     index_dir: Path, live: str, generation: int, fingerprints: Iterable[Fingerprint]
 ) -> None:
     """Save fingerprints.tsv for this commit of this live folder."""
-    rows = [[fp.source_path, fp.content_hash, fp.slug] for fp in fingerprints]
-    write_fingerprints(index_dir, live, generation, rows)
+    write_fingerprints(index_dir, live, generation, fingerprints)
 
 
 def read_last_report(index_dir: Path) -> dict[str, Any] | None:

@@ -11,9 +11,9 @@ Three kinds of fields:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from dataclasses import fields as dataclass_fields
-from typing import Any
+from typing import Any, NamedTuple
 
 from whoosh import fields, formats
 
@@ -110,9 +110,11 @@ def build_schema() -> fields.Schema:
     )
 
 
-@dataclass(frozen=True)
-class Fingerprint:
-    """What the index knows about one source file without reading stored fields."""
+class Fingerprint(NamedTuple):
+    """What the index knows about one source file without reading stored fields.
+
+    A named tuple, not a dataclass: an incremental run reads one per indexed file (100k
+    at 100k articles), and a tuple is built three times as fast."""
 
     source_path: str
     content_hash: str
