@@ -35,15 +35,18 @@ from searchsvc.indexing.documents import make_documents
 from searchsvc.indexing.layout import (
     LAST_REPORT,
     Manifest,
+    Stamps,
     cached_fingerprints,
     clean_up_after_crashes,
     new_build_dir,
     promote,
     read_manifest,
     read_pending,
+    read_stamps,
     save_fingerprints,
     write_json_atomically,
     write_pending,
+    write_stamps,
     writer_lock,
 )
 from searchsvc.indexing.report import FileWarning, ReindexReport
@@ -51,6 +54,7 @@ from searchsvc.indexing.schema import SCHEMA_VERSION, Fingerprint, build_schema
 from searchsvc.indexing.segments import save_missing_arrays, save_new_segment_arrays
 from searchsvc.ingest.articles import ArticleError
 from searchsvc.ingest.scan import (
+    SourceFile,
     claim_slugs,
     content_relative,
     read_source,
@@ -135,9 +139,16 @@ def full_build_reason(full: bool, manifest: Manifest | None, dictionary: str) ->
 
 
 # What a shard worker sends back: the segment, then (path, hash, slug), (path, reason) of
-# each error and (path, message) of each warning. Plain values only: an exception class
-# that does not survive pickling would break the whole process pool (BrokenProcessPool).
-ShardResult = tuple[Any, list[tuple[str, str, str]], list[tuple[str, str]], list[tuple[str, str]]]
+# each error, (path, message) of each warning, and (path, stamp, hash) of each settled
+# file. Plain values only: an exception class that does not survive pickling would break
+# the whole process pool (BrokenProcessPool).
+ShardResult = tuple[
+    Any,
+    list[tuple[str, str, str]],
+    list[tuple[str, str]],
+    list[tuple[str, str]],
+    list[tuple[str, str, str]],
+]
 
 
 def _index_shard(
@@ -146,7 +157,8 @@ def _index_shard(
     """Worker: index some files into a new segment of the (unlocked) build index."""
     companies = companies_for(Path(companies_file) if companies_file else None)
     base = Path(content_dir)
-    batch = make_documents((read_source(base / p, base) for p in paths), companies, indexed_at)
+    sources = [read_source(base / p, base) for p in paths]
+    batch = make_documents(sources, companies, indexed_at)
     ix = whoosh_index.open_dir(build_dir)
     writer = SegmentWriter(ix, _lk=False, **writer_options())  # the parent holds the lock
     for document in batch.documents:
@@ -162,6 +174,7 @@ def _index_shard(
         [(fp.source_path, fp.content_hash, fp.slug) for fp in batch.fingerprints],
         [(e.path, e.reason) for e in batch.errors],
         [(w.path, w.message) for w in batch.warnings],
+        [(s.source_path, s.stamp, s.content_hash) for s in sources if s.stamp is not None],
     )
 
 
@@ -193,10 +206,11 @@ def _full_build(
             with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
                 futures = [pool.submit(_index_shard, *args, s, started_at, extra) for s in shards]
                 results = [f.result() for f in futures]
-        segments = [seg for seg, _, _, _ in results if seg is not None]
-        fingerprints = [Fingerprint(*fp) for _, fps, _, _ in results for fp in fps]
-        errors = [ArticleError(*e) for _, _, errs, _ in results for e in errs] + walk_errors
-        warnings = [FileWarning(*w) for _, _, _, warns in results for w in warns]
+        segments = [result[0] for result in results if result[0] is not None]
+        fingerprints = [Fingerprint(*fp) for result in results for fp in result[1]]
+        errors = [ArticleError(*e) for result in results for e in result[2]] + walk_errors
+        warnings = [FileWarning(*w) for result in results for w in result[3]]
+        stamps = {path: (stamp, h) for result in results for path, stamp, h in result[4]}
         writer = ix.writer(**writer_options())
         writer.commit(mergetype=lambda _writer, existing: list(existing) + segments)
         losers, slug_errors = claim_slugs(fingerprints)
@@ -214,6 +228,7 @@ def _full_build(
         live = promote(index_dir, build_dir, Manifest(SCHEMA_VERSION, "", base, dictionary))
         indexed = (fp for fp in fingerprints if fp.source_path not in losers)
         save_fingerprints(index_dir, live, ix.latest_generation(), indexed)
+        write_stamps(index_dir, content_dir, stamps)
         return ReindexReport(
             full=True,
             full_reason=reason,
@@ -280,7 +295,15 @@ def _incremental(
     started, started_at = time.perf_counter(), now_iso()
     ix = whoosh_index.open_dir(str(index_dir / manifest.live))
     indexed = cached_fingerprints(ix, index_dir, manifest.live)
-    scanned = scan_content(content_dir, wanted)
+    # A run over named paths reads them (they are few, and named because they changed) and
+    # leaves the stamps alone: a stamp only ever says what one file's bytes were.
+    stamps = read_stamps(index_dir, content_dir) if wanted is None else {}
+    known = {
+        path: (stamp, h)
+        for path, (stamp, h) in stamps.items()
+        if path in indexed and indexed[path].content_hash == h
+    }
+    scanned = scan_content(content_dir, wanted, known)
     changed = [
         s
         for p, s in scanned.items()
@@ -319,6 +342,8 @@ def _incremental(
         after.update((path, fp) for path, (fp, _) in new_by_path.items() if path not in losers)
         save_fingerprints(index_dir, manifest.live, ix.latest_generation(), after.values())
         indexed = after
+    if wanted is None:
+        _save_stamps(index_dir, content_dir, stamps, scanned)
     return ReindexReport(
         full=False,
         full_reason=None,
@@ -335,6 +360,18 @@ def _incremental(
         finished_at=now_iso(),
         seconds=time.perf_counter() - started,
     )
+
+
+def _save_stamps(
+    index_dir: Path, content_dir: Path, before: Stamps, scanned: dict[str, SourceFile]
+) -> None:
+    """Stamps for every file of a whole-folder scan that was read or matched its stamp,
+    written unless every file matched one of those read before the run and none is gone."""
+    all_matched = all(s.data is None and s.error is None for s in scanned.values())
+    if all_matched and len(scanned) == len(before):
+        return
+    after = {p: (s.stamp, s.content_hash) for p, s in scanned.items() if s.stamp is not None}
+    write_stamps(index_dir, content_dir, after)
 
 
 def _apply(

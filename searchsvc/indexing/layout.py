@@ -8,6 +8,9 @@ clean-up after a killed run, and the one writer lock.
                         (its segments as separate files, each with its .arrays: segments.py)
       build-<stamp>/    a full rebuild in progress, swapped in by rewriting the manifest
       last_report.json  the last reindex report
+      fingerprints.tsv  path, hash and slug of every indexed file (for one commit)
+      stamps.tsv        path -> file stamp and hash of the content files, as last hashed
+      pending.json      paths every run looks at again (failed, or lost their slug)
       writer.lock       held by whoever writes
 
 A full rebuild is built beside the live index and becomes live in one os.replace of the
@@ -45,6 +48,11 @@ PENDING = "pending.json"
 # trusted when its live folder and generation are the index's; rebuilt from the lexicon
 # otherwise (say, after a run killed between its commit and this file).
 FINGERPRINTS = "fingerprints.tsv"
+# path -> file stamp and content hash of the content files as last hashed, for one content
+# folder: a run skips reading a file whose stamp is unchanged and whose hash is the one
+# indexed. Any doubt (another folder, a damaged file) and every file is read again.
+STAMPS = "stamps.tsv"
+STAMPS_HEADER = "searchsvc stamps 2"
 
 
 @dataclass(frozen=True)
@@ -161,6 +169,30 @@ def write_fingerprints(
     newline: paths with those are not indexed, slugs are made of URL-safe characters)."""
     text = "".join(f"{path}\t{content_hash}\t{slug}\n" for path, content_hash, slug in rows)
     write_atomically(index_dir / FINGERPRINTS, f"{live}\t{generation}\n{text}")
+
+
+Stamps = dict[str, tuple[str, str]]  # path -> (file_stamp, content hash)
+
+
+def read_stamps(index_dir: Path, content_dir: Path) -> Stamps:
+    """The stamps saved for this content folder, or none when in doubt. A damaged row can
+    only fail to match a file, which is then read: rows are not checked one by one."""
+    try:
+        lines = (index_dir / STAMPS).read_text(encoding="utf-8").split("\n")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    if lines[0] != f"{STAMPS_HEADER}\t{content_dir.resolve()}" or lines[-1] != "":
+        return {}  # another folder's, or cut short
+    rows = [line.split("\t") for line in lines[1:-1]]
+    if not all(len(row) == 3 for row in rows):
+        return {}
+    return {path: (stamp, content_hash) for path, stamp, content_hash in rows}
+
+
+def write_stamps(index_dir: Path, content_dir: Path, stamps: Stamps) -> None:
+    """Replace the stamps file (atomically): path, stamp and hash per line, by path."""
+    text = "".join(f"{path}\t{stamp}\t{h}\n" for path, (stamp, h) in sorted(stamps.items()))
+    write_atomically(index_dir / STAMPS, f"{STAMPS_HEADER}\t{content_dir.resolve()}\n{text}")
 
 
 def indexed_fingerprints(ix: Any) -> dict[str, Fingerprint]:

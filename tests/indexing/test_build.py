@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +18,10 @@ from searchsvc.indexing.layout import (
     cached_fingerprints,
     indexed_fingerprints,
     read_manifest,
+    read_stamps,
     writer_lock,
 )
+from searchsvc.ingest import scan
 from searchsvc.ingest.scan import content_relative
 from searchsvc.query.handle import IndexHandle
 from tests.conftest import article_text, write_article
@@ -335,3 +339,137 @@ def test_a_run_clears_what_killed_runs_left(content_dir: Path, tmp_path: Path) -
         path.write_text("half written")
     build_index(content_dir, index)  # nothing to index: the clean-up still runs
     assert not any(path.exists() for path in left)
+
+
+# --- stamps: files whose stamp is unchanged are not read again ----------------------------
+
+
+@pytest.fixture
+def settled(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Files count as settled at once (not only RACY_NS after a change), and every read of
+    a file's bytes is listed here."""
+    monkeypatch.setattr(scan, "RACY_NS", 0)
+    read: list[Path] = []
+    real_read = scan.read_article_bytes
+
+    def listing_read(path: Path, content_dir: Path) -> bytes:
+        read.append(path)
+        return real_read(path, content_dir)
+
+    monkeypatch.setattr(scan, "read_article_bytes", listing_read)
+    return read
+
+
+def test_a_run_reads_only_files_whose_stamp_changed(
+    content_dir: Path, tmp_path: Path, settled: list[Path]
+) -> None:
+    index = tmp_path / "ix"
+    build_index(content_dir, index, workers=1)
+    assert len(read_stamps(index, content_dir)) == 34
+    settled.clear()
+    assert build_index(content_dir, index).unchanged == 34
+    assert settled == []
+
+    edited = content_dir / "intel-layoffs-foundry-restructuring.md"
+    edited.write_text(edited.read_text().replace("Intel", "Intel Corp"), encoding="utf-8")
+    report = build_index(content_dir, index)
+    assert (report.updated, report.unchanged, settled) == (1, 33, [edited])
+    assert_same_as_full_build(content_dir, index, tmp_path)
+
+
+def test_an_edit_that_keeps_size_and_modification_time_is_seen(
+    content_dir: Path, tmp_path: Path, settled: list[Path]
+) -> None:
+    """The change time moves on every write, even when the modification time is put back."""
+    index = tmp_path / "ix"
+    build_index(content_dir, index, workers=1)
+    edited = content_dir / "intel-layoffs-foundry-restructuring.md"
+    before = edited.stat()
+    edited.write_text(edited.read_text().replace("Intel", "Xntel"), encoding="utf-8")
+    os.utime(edited, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert edited.stat().st_size == before.st_size
+    assert build_index(content_dir, index).updated == 1
+    assert_same_as_full_build(content_dir, index, tmp_path)
+
+
+def test_a_file_replaced_by_a_link_is_checked_again(
+    content_dir: Path, tmp_path: Path, settled: list[Path]
+) -> None:
+    index = tmp_path / "ix"
+    build_index(content_dir, index, workers=1)
+    outside = write_article(tmp_path, "outside.md", article("outside"))
+    linked = content_dir / "intel-layoffs-foundry-restructuring.md"
+    linked.unlink()
+    linked.symlink_to(outside)
+    report = build_index(content_dir, index)
+    assert [(e.path, e.reason) for e in report.errors] == [
+        (linked.name, "symlink out of the content folder")
+    ]
+
+
+def _in_rows(change: Callable[[str], str]) -> Callable[[str], str]:
+    """Damage the rows of a stamps file, not its header."""
+
+    def damaged(text: str) -> str:
+        header, rows = text.split("\n", 1)
+        return f"{header}\n{change(rows)}"
+
+    return damaged
+
+
+@pytest.mark.parametrize(
+    ("damage", "files_read"),
+    [
+        pytest.param(_in_rows(lambda rows: rows.replace("\t", " ", 1)), 34, id="a row cut up"),
+        pytest.param(_in_rows(lambda rows: rows[: len(rows) // 2]), 34, id="cut short"),
+        pytest.param(lambda text: "x" + text, 34, id="another header"),
+        pytest.param(_in_rows(lambda rows: rows.replace(":", "1:", 1)), 1, id="a stamp changed"),
+        pytest.param(_in_rows(lambda rows: rows.replace("\n", "0\n", 1)), 1, id="a hash changed"),
+    ],
+)
+def test_damaged_stamps_mean_files_are_read(
+    content_dir: Path,
+    tmp_path: Path,
+    settled: list[Path],
+    damage: Callable[[str], str],
+    files_read: int,
+) -> None:
+    index = tmp_path / "ix"
+    build_index(content_dir, index, workers=1)
+    stamps = index / "stamps.tsv"
+    stamps.write_text(damage(stamps.read_text()))
+    settled.clear()
+    assert build_index(content_dir, index).unchanged == 34
+    assert len(settled) == files_read
+    assert len(read_stamps(index, content_dir)) == 34  # written anew
+
+
+def test_stamps_of_another_content_folder_are_not_used(
+    content_dir: Path, tmp_path: Path, settled: list[Path]
+) -> None:
+    index = tmp_path / "ix"
+    build_index(content_dir, index, workers=1)
+    moved = content_dir.rename(tmp_path / "moved")
+    assert read_stamps(index, moved) == {}
+    settled.clear()
+    assert build_index(moved, index).unchanged == 34
+    assert len(settled) == 34
+
+
+def test_a_paths_run_leaves_the_stamps_true(
+    content_dir: Path, tmp_path: Path, settled: list[Path]
+) -> None:
+    """A run over named paths does not save stamps; the stamp it leaves for an edited file
+    no longer matches, so the next whole-folder run reads that file once more."""
+    index = tmp_path / "ix"
+    build_index(content_dir, index, workers=1)
+    edited = content_dir / "intel-layoffs-foundry-restructuring.md"
+    edited.write_text(edited.read_text().replace("Intel", "Intel Corp"), encoding="utf-8")
+    assert build_index(content_dir, index, paths=[edited.name]).updated == 1
+    settled.clear()
+    report = build_index(content_dir, index)
+    assert (report.updated, report.unchanged, settled) == (0, 34, [edited])
+    settled.clear()
+    assert build_index(content_dir, index).unchanged == 34
+    assert settled == []
+    assert_same_as_full_build(content_dir, index, tmp_path)

@@ -104,3 +104,63 @@ def test_an_index_run_hashes_each_file_once(
     report = build_index(content, tmp_path / "index", workers=1)
     assert report.added == 3
     assert len(hashed) == 3
+
+
+@given(paths=st.lists(st.from_regex(r"[a-]{1,2}(/[a-]{1,2}){0,2}\.md", fullmatch=True), min_size=1))
+def test_the_walk_gives_paths_in_path_order(paths: list[str]) -> None:
+    """Folder by folder, as sorted Paths compare ("a/b.md" before "a-b.md")."""
+    relatives = sorted(set(paths), key=scan._path_order)
+    assert relatives == [p.as_posix() for p in sorted(Path(rel) for rel in set(paths))]
+
+
+def test_the_walk_gives_content_relative_paths_in_path_order(tmp_path: Path) -> None:
+    for name in ("a-b.md", "a/b.md", "a/c/d.md", "b.md", ".hidden/x.md", "a/.x.md", "a/n.txt"):
+        write_article(tmp_path, name, "# T\n\nBody.\n")
+    assert scan.iter_article_paths(tmp_path) == [
+        tmp_path / rel for rel in ("a/b.md", "a/c/d.md", "a-b.md", "b.md")
+    ]
+    assert list(scan.scan_content(tmp_path)) == ["a-b.md", "a/b.md", "a/c/d.md", "b.md"]
+
+
+def test_a_file_just_written_gets_no_stamp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Within RACY_NS of a change, a file may change again without its times moving."""
+    path = write_article(tmp_path, "a.md", "# T\n\nBody.\n")
+    assert read_source(path, tmp_path).stamp is None
+    monkeypatch.setattr(scan, "RACY_NS", 0)
+    status = path.stat()
+    stamp = f"{status.st_size}:{status.st_mtime_ns}:{status.st_ctime_ns}:{status.st_ino}"
+    assert read_source(path, tmp_path).stamp == stamp
+
+
+def test_a_link_gets_no_stamp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(scan, "RACY_NS", 0)
+    write_article(tmp_path, "a.md", "# T\n\nBody.\n")
+    (tmp_path / "b.md").symlink_to(tmp_path / "a.md")
+    source = read_source(tmp_path / "b.md", tmp_path)
+    assert source.data is not None and source.stamp is None
+
+
+def test_a_file_whose_stamp_matches_is_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(scan, "RACY_NS", 0)
+    for name in ("a", "b"):
+        write_article(tmp_path, f"{name}.md", f"# {name}\n\nBody.\n")
+    first = scan.scan_content(tmp_path)
+    known = {p: (s.stamp, s.content_hash) for p, s in first.items() if s.stamp is not None}
+    assert set(known) == {"a.md", "b.md"}
+    read: list[Path] = []
+    real_read = scan.read_article_bytes
+
+    def counting_read(path: Path, content_dir: Path) -> bytes:
+        read.append(path)
+        return real_read(path, content_dir)
+
+    monkeypatch.setattr(scan, "read_article_bytes", counting_read)
+    (tmp_path / "b.md").write_text("# b\n\nBody!\n")  # same size, new bytes
+    again = scan.scan_content(tmp_path, known=known)
+    assert read == [tmp_path / "b.md"]
+    assert again["a.md"] == scan.SourceFile(
+        "a.md", None, first["a.md"].content_hash, stamp=first["a.md"].stamp
+    )
+    assert again["b.md"].data == b"# b\n\nBody!\n"
