@@ -288,6 +288,17 @@ def fresh_token(rng: random.Random) -> str:
     return "zq" + "".join(rng.choices(string.ascii_lowercase, k=12))
 
 
+def unseen_token(base: str, rng: random.Random) -> str:
+    """A fresh token the index does not hold yet. With --index the same seed may draw a
+    token an earlier run wrote into these very files: it would be found at once."""
+    while True:
+        token = fresh_token(rng)
+        url = f"{base}/api/search?{urlencode({'q': token, 'per_page': 1, 'facets': ''})}"
+        reply = fetch(url)
+        if reply.status == 200 and reply.body["total"] == 0:
+            return token
+
+
 def wait_searchable(base: str, token: str, written: float) -> tuple[float, int]:
     """Poll until two polls in a row find token once; (seconds from written, polls)."""
     url = f"{base}/api/search?{urlencode({'q': token, 'per_page': 1, 'facets': ''})}"
@@ -321,7 +332,7 @@ def edit_latencies(
     latencies, polls = [], []
     for _ in range(edits):
         rel = rng.choice(files)
-        token = fresh_token(rng)
+        token = unseen_token(base, rng)
         written = time.perf_counter()
         edit_body(content / rel, f"Breaking: {token} announced today.")
         trigger(rel)

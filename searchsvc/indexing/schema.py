@@ -128,6 +128,11 @@ class Fingerprint(NamedTuple):
         source_path, content_hash, slug = term.split("\t", 2)
         return cls(source_path, content_hash, slug)
 
+    @classmethod
+    def of_stored(cls, doc: dict[str, Any]) -> Fingerprint:
+        """The fingerprint of a stored document (stored_document's)."""
+        return cls(doc["source_path"], doc["content_hash"], doc["slug"])
+
 
 def ticker_weight(mention: TickerMention) -> int:
     if mention.role == "primary":

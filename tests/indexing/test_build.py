@@ -12,6 +12,7 @@ import pytest
 from whoosh import index as whoosh_index
 
 from searchsvc.errors import ReindexRunning
+from searchsvc.indexing import build
 from searchsvc.indexing.build import build_index
 from searchsvc.indexing.layout import (
     MANIFEST,
@@ -21,6 +22,7 @@ from searchsvc.indexing.layout import (
     read_stamps,
     writer_lock,
 )
+from searchsvc.indexing.schema import build_schema
 from searchsvc.ingest import scan
 from searchsvc.ingest.scan import content_relative
 from searchsvc.query.handle import IndexHandle
@@ -253,6 +255,52 @@ def test_a_paths_run_leaves_other_files_alone(content_dir: Path, tmp_path: Path)
     assert "two" not in index_state(index)
 
 
+@pytest.mark.parametrize(
+    ("named", "written", "holder", "lost"),
+    [
+        # a.md sorts first: it takes the slug from b.md, which waits for it
+        ("a.md", "First", "First", [("b.md", "duplicate slug 'shared' (already used by a.md)")]),
+        # c.md sorts after b.md: it waits, and b.md keeps the slug
+        ("c.md", "Third", "Second", [("c.md", "duplicate slug 'shared' (already used by b.md)")]),
+    ],
+)
+def test_a_paths_run_decides_a_slug_held_by_a_file_it_does_not_name(
+    content_dir: Path,
+    tmp_path: Path,
+    named: str,
+    written: str,
+    holder: str,
+    lost: list[tuple[str, str]],
+) -> None:
+    index = tmp_path / "ix"
+    write_article(content_dir, "b.md", article("shared", title="Second"))
+    build_index(content_dir, index, workers=1)
+    write_article(content_dir, named, article("shared", title=written))
+    report = build_index(content_dir, index, paths=[named])
+    assert [(e.path, e.reason) for e in report.errors] == lost
+    assert index_state(index)["shared"]["title"] == holder
+    assert report.documents == len(index_state(index))
+    assert_same_as_full_build(content_dir, index, tmp_path)
+
+
+def test_a_paths_run_does_not_read_every_fingerprint(
+    content_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = tmp_path / "ix"
+    build_index(content_dir, index, workers=1)
+
+    def every_fingerprint(*_args: object) -> None:
+        raise AssertionError("a run over named paths read every fingerprint")
+
+    monkeypatch.setattr(build, "cached_fingerprints", every_fingerprint)
+    edited = content_dir / "intel-layoffs-foundry-restructuring.md"
+    edited.write_text(edited.read_text().replace("Intel", "Intel Corp"), encoding="utf-8")
+    report = build_index(content_dir, index, paths=[edited.name, "gone.md"])
+    assert (report.updated, report.documents) == (1, 34)
+    monkeypatch.undo()
+    assert_same_as_full_build(content_dir, index, tmp_path)
+
+
 CONTENT_RELATIVE = [
     # path given -> as the index names it (None: dropped)
     ("news/a.md", "news/a.md"),
@@ -301,6 +349,9 @@ def test_saved_fingerprints_match_the_lexicon(content_dir: Path, tmp_path: Path)
     build_index(content_dir, index)
     (content_dir / "a.md").unlink()
     build_index(content_dir, index, paths=["a.md"])
+    # a run over named paths does not read every fingerprint, so it leaves the file to be
+    # saved again by the next whole-folder run
+    build_index(content_dir, index)
     manifest = read_manifest(index)
     assert manifest is not None
     ix = whoosh_index.open_dir(str(index / manifest.live))
@@ -473,3 +524,28 @@ def test_a_paths_run_leaves_the_stamps_true(
     assert build_index(content_dir, index).unchanged == 34
     assert settled == []
     assert_same_as_full_build(content_dir, index, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("deleted", "live"),
+    [
+        ((), {"a.md", "b.md"}),
+        ((0,), {"a.md", "b.md"}),  # the term of a.md has a second document, alive
+        ((0, 1), {"b.md"}),
+        ((2,), {"a.md"}),  # b.md's term names its one document in its term info
+    ],
+)
+def test_the_lexicon_skips_deleted_documents(
+    tmp_path: Path, deleted: tuple[int, ...], live: set[str]
+) -> None:
+    ix = whoosh_index.create_in(str(tmp_path), build_schema())
+    writer = ix.writer()
+    for path in ("a.md", "a.md", "b.md"):
+        writer.add_document(fingerprint=f"{path}\thash\tslug-{path}")
+    writer.commit()
+    if deleted:
+        writer = ix.writer()
+        for docnum in deleted:
+            writer.delete_document(docnum)
+        writer.commit(optimize=False)
+    assert set(indexed_fingerprints(ix)) == live
