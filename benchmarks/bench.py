@@ -77,10 +77,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
-    """Prepare the corpus, build the engines, time the mix; the result as a JSON-able dict."""
-    content_dir = args.corpus
-    if args.generate:
+def content_folder(args: argparse.Namespace, work: Path) -> Path:
+    """The folder to index: --corpus, or --generate N articles written into work (with the
+    vocabulary of --corpus, when it is there)."""
+    if not args.generate:
+        content_dir: Path = args.corpus
+    else:
         source = None
         if args.corpus.is_dir():
             log(f"reading vocabulary from {args.corpus}")
@@ -89,6 +91,12 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         log(f"generated {args.generate} articles in {content_dir}")
     if not content_dir.is_dir():
         raise SystemExit(f"error: no corpus at {content_dir} (use --corpus DIR or --generate N)")
+    return content_dir
+
+
+def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    """Prepare the corpus, build the engines, time the mix; the result as a JSON-able dict."""
+    content_dir = content_folder(args, work)
     log(f"parsing {content_dir}")
     articles, unreadable, parse_s = load_articles(content_dir)
     queries = build_mix(articles, args.queries, args.seed)

@@ -40,10 +40,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.bench import DEFAULT_CORPUS
+from benchmarks.bench import DEFAULT_CORPUS, content_folder
 from benchmarks.engines import extract_tickers, load_articles, log, save_json
 from benchmarks.fts5ref import FACETS, Fts5Reference
-from benchmarks.gencorpus import generate_corpus
 from benchmarks.querymix import BenchQuery, build_mix
 from benchmarks.report import summarize
 from benchmarks.servers import Process, child_env, free_port, start_server, wait_healthy
@@ -62,14 +61,7 @@ def searchsvc_path(query: BenchQuery) -> str:
 
 def fts5_path(query: BenchQuery) -> str:
     """The same logical query for benchmarks/fts5_http.py."""
-    params: list[tuple[str, str]] = [("match", query.fts5_match()), ("sort", query.sort)]
-    params += [("tag", tag) for tag in query.tags]
-    params += [("category", category) for category in query.categories]
-    if query.date_from:
-        params.append(("from", query.date_from))
-    if query.date_to:
-        params.append(("to", query.date_to))
-    params.append(("per_page", "10"))
+    params = [("match", query.fts5_match()), *query.filter_params(), ("per_page", "10")]
     return "/search?" + urllib.parse.urlencode(params)
 
 
@@ -305,16 +297,7 @@ def _latency(samples: Samples) -> dict[str, float]:
 
 def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     """Prepare the corpus and both servers, time the mix; the result as a JSON-able dict."""
-    content_dir = args.corpus
-    if args.generate:
-        source = None
-        if args.corpus.is_dir():
-            log(f"reading vocabulary from {args.corpus}")
-            source = load_articles(args.corpus)[0]
-        content_dir = generate_corpus(work / "corpus", args.generate, seed=args.seed, source=source)
-        log(f"generated {args.generate} articles in {content_dir}")
-    if not content_dir.is_dir():
-        raise SystemExit(f"error: no corpus at {content_dir} (use --corpus DIR or --generate N)")
+    content_dir = content_folder(args, work)
     log(f"parsing {content_dir}")
     articles, unreadable, _ = load_articles(content_dir)
     queries = build_mix(articles, args.queries, args.seed)

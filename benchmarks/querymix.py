@@ -62,6 +62,18 @@ class BenchQuery:
             parts.append(f"-{body}" if clause.negated else body)
         return " ".join(parts)
 
+    def filter_params(self) -> list[tuple[str, str]]:
+        """Its sort and filters as /api/search parameters (and fts5_http.py's, which takes
+        the same names)."""
+        params = [("sort", self.sort)]
+        params += [("tag", tag) for tag in self.tags]
+        params += [("category", category) for category in self.categories]
+        if self.date_from:
+            params.append(("from", self.date_from))
+        if self.date_to:
+            params.append(("to", self.date_to))
+        return params
+
     def fts5_match(self) -> str:
         """The same logical query as an FTS5 MATCH expression ("" = every article)."""
         positive = [_fts5_clause(c) for c in self.clauses if not c.negated]

@@ -31,14 +31,7 @@ from searchsvc.ingest.scan import load_corpus
 
 def query_string(query: BenchQuery) -> str:
     """The /api/search parameters of one benchmark query (the same job as benchmarks.bench)."""
-    params: list[tuple[str, str]] = [("q", query.text()), ("sort", query.sort)]
-    params += [("tag", tag) for tag in query.tags]
-    params += [("category", category) for category in query.categories]
-    if query.date_from:
-        params.append(("from", query.date_from))
-    if query.date_to:
-        params.append(("to", query.date_to))
-    return urllib.parse.urlencode(params)
+    return urllib.parse.urlencode([("q", query.text()), *query.filter_params()])
 
 
 def pss_kb(pid: int) -> int:

@@ -29,6 +29,7 @@ from benchmarks.servers import Process, ServerFailed, start_server
 from searchsvc import create_app
 from searchsvc.indexing import build, layout
 from searchsvc.indexing.build import build_index
+from searchsvc.ingest import scan
 from searchsvc.ingest.articles import Article
 from searchsvc.query.handle import IndexHandle
 
@@ -245,3 +246,22 @@ def running_server(root: Path, env: dict[str, str] | None = None) -> Iterator[Se
     args = ("--content", str(content), "--index", str(index_dir))
     with serving(root, *args, env=env) as (process, base):
         yield Server(base, index_dir, process.log_path)
+
+
+# --- file stamps --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def settled(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Files count as settled at once (not only RACY_NS after a change), and every read of
+    a file's bytes is listed here."""
+    monkeypatch.setattr(scan, "RACY_NS", 0)
+    read: list[Path] = []
+    real_read = scan.read_article_bytes
+
+    def listing_read(path: Path, content_dir: Path) -> bytes:
+        read.append(path)
+        return real_read(path, content_dir)
+
+    monkeypatch.setattr(scan, "read_article_bytes", listing_read)
+    return read

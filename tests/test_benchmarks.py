@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -14,6 +14,9 @@ from benchmarks.report import summarize
 from searchsvc.ingest.articles import Article
 from searchsvc.ingest.scan import load_corpus
 from tests.conftest import make_article
+
+if TYPE_CHECKING:
+    from benchmarks.tantivyref import TantivyReference
 
 
 def _q(*clauses: Clause, **filters: object) -> BenchQuery:
@@ -97,9 +100,9 @@ def test_build_mix_is_deterministic_and_sized() -> None:
     assert any(q.kind == "phrase" for q in first)
 
 
-def test_fts5_reference_does_the_whole_job(tmp_path: Path) -> None:
-    ref = Fts5Reference(tmp_path / "ref.sqlite3")
-    ref.build(ARTICLES, [(), (), ()])
+def assert_does_the_whole_job(ref: Fts5Reference | TantivyReference) -> None:
+    """What both references must answer for ARTICLES: filter, highlights, disjunctive
+    facets, newest first."""
     results = ref.search(_q(_word("nvidia"), tags=("Tesla",)))
     assert results.total == 1
     hit = results.hits[0]
@@ -111,6 +114,12 @@ def test_fts5_reference_does_the_whole_job(tmp_path: Path) -> None:
     assert {f.value: f.count for f in results.facets["year"]} == {"2025": 1}
     newest = ref.search(_q(Clause((Term("data center", phrase=True),)), sort="newest"))
     assert [h.slug for h in newest.hits] == ["b", "a"]
+
+
+def test_fts5_reference_does_the_whole_job(tmp_path: Path) -> None:
+    ref = Fts5Reference(tmp_path / "ref.sqlite3")
+    ref.build(ARTICLES, [(), (), ()])
+    assert_does_the_whole_job(ref)
     ref.close()
 
 
@@ -224,17 +233,7 @@ def test_tantivy_reference_does_the_whole_job(tmp_path: Path) -> None:
 
     ref = TantivyReference(tmp_path / "tantivy")
     ref.build(ARTICLES, [(), (), ()])
-    results = ref.search(_q(_word("nvidia"), tags=("Tesla",)))
-    assert results.total == 1
-    hit = results.hits[0]
-    assert hit.slug == "b"
-    assert hit.highlights["title"] == "Tesla &lt;cuts&gt; prices"
-    assert "<mark>Nvidia</mark>" in hit.highlights["body"]
-    # disjunctive: the tag facet ignores the tag filter, other facets apply it
-    assert {f.value: f.count for f in results.facets["tags"]} == {"Nvidia": 1, "Tesla": 1}
-    assert {f.value: f.count for f in results.facets["year"]} == {"2025": 1}
-    newest = ref.search(_q(Clause((Term("data center", phrase=True),)), sort="newest"))
-    assert [h.slug for h in newest.hits] == ["b", "a"]
+    assert_does_the_whole_job(ref)
     # the whole title, marked, even where the fragment would end before the punctuation
     earnings = ref.search(_q(_word("earnings"), _word("bitcoin", negated=True)))
     assert [h.highlights["title"] for h in earnings.hits] == ["Nvidia <mark>earnings</mark> beat"]

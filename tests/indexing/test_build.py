@@ -23,7 +23,6 @@ from searchsvc.indexing.layout import (
     writer_lock,
 )
 from searchsvc.indexing.schema import build_schema
-from searchsvc.ingest import scan
 from searchsvc.ingest.scan import content_relative
 from searchsvc.query.handle import IndexHandle
 from tests.conftest import article_text, write_article
@@ -393,22 +392,6 @@ def test_a_run_clears_what_killed_runs_left(content_dir: Path, tmp_path: Path) -
 
 
 # --- stamps: files whose stamp is unchanged are not read again ----------------------------
-
-
-@pytest.fixture
-def settled(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    """Files count as settled at once (not only RACY_NS after a change), and every read of
-    a file's bytes is listed here."""
-    monkeypatch.setattr(scan, "RACY_NS", 0)
-    read: list[Path] = []
-    real_read = scan.read_article_bytes
-
-    def listing_read(path: Path, content_dir: Path) -> bytes:
-        read.append(path)
-        return real_read(path, content_dir)
-
-    monkeypatch.setattr(scan, "read_article_bytes", listing_read)
-    return read
 
 
 def test_a_run_reads_only_files_whose_stamp_changed(
