@@ -1,6 +1,5 @@
-"""Build and update the index: full builds (parallel, beside the live index) and
-incremental runs (by content hash), both under the one writer lock, both ending in a
-ReindexReport.
+"""Build and update the index: full builds (full.py) and incremental runs (by content
+hash, here), both under the one writer lock, both ending in a ReindexReport.
 
 Incremental: the index's own `fingerprint` lexicon says which path holds which hash and
 slug; files whose bytes changed are re-read, vanished files are deleted, and everything
@@ -13,25 +12,16 @@ so any sequence of runs ends where a full build of the same files would.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import shutil
-import threading
 import time
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
-from datetime import UTC, datetime
-from multiprocessing.context import BaseContext
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import W3Codec
-from whoosh.writing import SegmentWriter
 
 from searchsvc.entities.dictionary import CompanyDictionary, companies_for
 from searchsvc.indexing.documents import make_documents
+from searchsvc.indexing.full import full_build
 from searchsvc.indexing.layout import (
     LAST_REPORT,
     Manifest,
@@ -39,8 +29,6 @@ from searchsvc.indexing.layout import (
     cached_fingerprints,
     clean_up_after_crashes,
     fingerprints_of,
-    new_build_dir,
-    promote,
     read_manifest,
     read_pending,
     read_stamps,
@@ -50,37 +38,19 @@ from searchsvc.indexing.layout import (
     write_pending,
     write_stamps,
     writer_lock,
+    writer_options,
 )
-from searchsvc.indexing.report import FileWarning, ReindexReport
-from searchsvc.indexing.schema import SCHEMA_VERSION, Fingerprint, build_schema
-from searchsvc.indexing.segments import save_missing_arrays, save_new_segment_arrays
-from searchsvc.ingest.articles import ArticleError
+from searchsvc.indexing.report import ReindexReport, kept_warnings, now_iso
+from searchsvc.indexing.schema import SCHEMA_VERSION, Fingerprint
+from searchsvc.indexing.segments import save_missing_arrays
 from searchsvc.ingest.scan import (
     SourceFile,
     claim_slugs,
     content_relative,
-    read_source,
-    scan_article_paths,
     scan_content,
 )
 
 PARALLEL_MIN_FILES = 400  # below this, starting worker processes costs more than it saves
-
-
-def writer_options() -> dict[str, Any]:
-    """Options for every Whoosh writer. Uncompressed postings blocks and a larger sort
-    buffer: 18% less indexing time, and no zlib on the query path either (measured on
-    the news corpus; the index is larger on disk).
-
-    Segments stay as separate files, not one compound file: Whoosh opens a compound
-    file's parts as BytesIO copies of its mmap, so every reading process held a private
-    copy of the postings (61 MB per process at 5k articles, growing with the corpus).
-    Separate files are read through the OS page cache, which all workers share."""
-    return {"limitmb": 256, "codec": W3Codec(compression=0), "compound": False}
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def build_index(
@@ -107,8 +77,15 @@ def build_index(
         clean_up_after_crashes(index_dir, manifest)
         reason = full_build_reason(full, manifest, dictionary)
         if reason is not None:
-            report = _full_build(
-                content_dir, index_dir, manifest, companies_file, workers, dictionary, reason
+            report = full_build(
+                content_dir,
+                index_dir,
+                manifest,
+                companies_file,
+                workers,
+                dictionary,
+                reason,
+                PARALLEL_MIN_FILES,
             )
         else:
             assert manifest is not None
@@ -135,152 +112,6 @@ def full_build_reason(full: bool, manifest: Manifest | None, dictionary: str) ->
     if manifest.dictionary != dictionary:
         return "company dictionary changed"
     return None
-
-
-# --- full build --------------------------------------------------------------------------
-
-
-# What a shard worker sends back: the segment, then (path, hash, slug), (path, reason) of
-# each error, (path, message) of each warning, and (path, stamp, hash) of each settled
-# file. Plain values only: an exception class that does not survive pickling would break
-# the whole process pool (BrokenProcessPool).
-ShardResult = tuple[
-    Any,
-    list[tuple[str, str, str]],
-    list[tuple[str, str]],
-    list[tuple[str, str]],
-    list[tuple[str, str, str]],
-]
-
-
-def _index_shard(
-    build_dir: str, content_dir: str, paths: list[str], indexed_at: str, companies_file: str | None
-) -> ShardResult:
-    """Worker: index some files into a new segment of the (unlocked) build index."""
-    companies = companies_for(Path(companies_file) if companies_file else None)
-    base = Path(content_dir)
-    sources = [read_source(base / p, base) for p in paths]
-    batch = make_documents(sources, companies, indexed_at)
-    ix = whoosh_index.open_dir(build_dir)
-    writer = SegmentWriter(ix, _lk=False, **writer_options())  # the parent holds the lock
-    for document in batch.documents:
-        writer.add_document(**document)
-    if batch.documents:
-        segment = writer._finalize_segment()
-        save_new_segment_arrays(ix, segment)
-    else:  # a shard of bad files only: nothing to add, and no files left open
-        writer.cancel()
-        segment = None
-    return (
-        segment,
-        [(fp.source_path, fp.content_hash, fp.slug) for fp in batch.fingerprints],
-        [(e.path, e.reason) for e in batch.errors],
-        [(w.path, w.message) for w in batch.warnings],
-        [(s.source_path, s.stamp, s.content_hash) for s in sources if s.stamp is not None],
-    )
-
-
-def _full_build(
-    content_dir: Path,
-    index_dir: Path,
-    manifest: Manifest | None,
-    companies_file: Path | None,
-    workers: int | None,
-    dictionary: str,
-    reason: str,
-) -> ReindexReport:
-    build_dir = new_build_dir(index_dir)
-    with _removed_on_failure(build_dir):
-        started, started_at = time.perf_counter(), now_iso()
-        ix = whoosh_index.create_in(str(build_dir), build_schema())
-        found, walk_errors = scan_article_paths(content_dir)
-        paths = [p.relative_to(content_dir).as_posix() for p in found]
-        workers = workers or min(os.cpu_count() or 1, 4)
-        if len(paths) < PARALLEL_MIN_FILES:
-            workers = 1
-        shards = [paths[i::workers] for i in range(workers)]
-        args = (str(build_dir), str(content_dir))
-        extra = str(companies_file) if companies_file else None
-        if workers == 1:
-            results = [_index_shard(*args, shards[0], started_at, extra)]
-        else:
-            context = _worker_context(companies_file)
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-                futures = [pool.submit(_index_shard, *args, s, started_at, extra) for s in shards]
-                results = [f.result() for f in futures]
-        segments = [result[0] for result in results if result[0] is not None]
-        fingerprints = [Fingerprint(*fp) for result in results for fp in result[1]]
-        errors = [ArticleError(*e) for result in results for e in result[2]] + walk_errors
-        warnings = [FileWarning(*w) for result in results for w in result[3]]
-        stamps = {path: (stamp, h) for result in results for path, stamp, h in result[4]}
-        writer = ix.writer(**writer_options())
-        writer.commit(mergetype=lambda _writer, existing: list(existing) + segments)
-        losers, slug_errors = claim_slugs(fingerprints)
-        if losers:
-            writer = ix.writer(**writer_options())
-            for fp in fingerprints:
-                if fp.source_path in losers:
-                    writer.delete_by_term("fingerprint", fp.encode())
-            writer.commit()
-        errors.extend(slug_errors)
-        previous_generation = 0
-        if manifest is not None:
-            previous_generation = manifest.generation_base + _latest_generation(index_dir, manifest)
-        base = previous_generation + 1 - ix.latest_generation()
-        live = promote(index_dir, build_dir, Manifest(SCHEMA_VERSION, "", base, dictionary))
-        indexed = (fp for fp in fingerprints if fp.source_path not in losers)
-        save_fingerprints(index_dir, live, ix.latest_generation(), indexed)
-        write_stamps(index_dir, content_dir, stamps)
-        return ReindexReport(
-            full=True,
-            full_reason=reason,
-            added=len(fingerprints) - len(losers),
-            updated=0,
-            deleted=0,
-            unchanged=0,
-            errors=tuple(sorted(errors, key=lambda e: e.path)),
-            kept_stale=(),
-            warnings=_kept_warnings(warnings, losers),
-            documents=len(fingerprints) - len(losers),
-            generation=previous_generation + 1,
-            started_at=started_at,
-            finished_at=now_iso(),
-            seconds=time.perf_counter() - started,
-        )
-
-
-@contextmanager
-def _removed_on_failure(build_dir: Path) -> Iterator[None]:
-    """Nothing half-built stays behind when a build fails (a kill -9 leaves it to the
-    next run's clean-up instead)."""
-    try:
-        yield
-    except BaseException:
-        shutil.rmtree(build_dir, ignore_errors=True)
-        raise
-
-
-def _kept_warnings(warnings: Iterable[FileWarning], losers: set[str]) -> tuple[FileWarning, ...]:
-    """The warnings of files that were indexed (not those that lost their slug), by path."""
-    return tuple(sorted((w for w in warnings if w.path not in losers), key=lambda w: w.path))
-
-
-def _worker_context(companies_file: Path | None) -> BaseContext:
-    """fork when this process has one thread (the CLI): workers then inherit the loaded
-    modules and the company dictionary with its finder (~0.4 s each otherwise). spawn when
-    there are threads (a server), since forking a threaded process is unsafe."""
-    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
-        if companies_file is None:  # the built-in dictionary is shared: build it once
-            _ = companies_for(None).article_finder
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("spawn")
-
-
-def _latest_generation(index_dir: Path, manifest: Manifest) -> int:
-    try:
-        return int(whoosh_index.open_dir(str(index_dir / manifest.live)).latest_generation())
-    except Exception:  # a damaged live index: the rebuild replaces it anyway
-        return 0
 
 
 # --- incremental -------------------------------------------------------------------------
@@ -368,7 +199,7 @@ def _incremental(
         unchanged=len(scanned) - len(changed),
         errors=errors,
         kept_stale=kept_stale,
-        warnings=_kept_warnings(batch.warnings, losers),
+        warnings=kept_warnings(batch.warnings, losers),
         documents=documents,
         generation=manifest.generation_base + ix.latest_generation(),
         started_at=started_at,

@@ -32,6 +32,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from whoosh.codec.whoosh3 import W3Codec
+
 from searchsvc.errors import IndexNotFound, ReindexRunning
 from searchsvc.files import write_atomically
 from searchsvc.indexing.schema import Fingerprint
@@ -53,6 +55,18 @@ FINGERPRINTS = "fingerprints.tsv"
 # indexed. Any doubt (another folder, a damaged file) and every file is read again.
 STAMPS = "stamps.tsv"
 STAMPS_HEADER = "searchsvc stamps 2"
+
+
+def writer_options() -> dict[str, Any]:
+    """Options for every Whoosh writer. Uncompressed postings blocks and a larger sort
+    buffer: 18% less indexing time, and no zlib on the query path either (measured on
+    the news corpus; the index is larger on disk).
+
+    Segments stay as separate files, not one compound file: Whoosh opens a compound
+    file's parts as BytesIO copies of its mmap, so every reading process held a private
+    copy of the postings (61 MB per process at 5k articles, growing with the corpus).
+    Separate files are read through the OS page cache, which all workers share."""
+    return {"limitmb": 256, "codec": W3Codec(compression=0), "compound": False}
 
 
 @dataclass(frozen=True)

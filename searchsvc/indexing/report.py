@@ -3,7 +3,9 @@ webhook, `searchsvc index --json`), and its text (the CLI, the watcher, the admi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from searchsvc.ingest.articles import ArticleError
@@ -94,3 +96,13 @@ def report_lines(report: ReindexReport) -> list[ReportLine]:
 def format_report(report: ReindexReport) -> str:
     """A report on one line, for a log: its summary, and why everything was rebuilt."""
     return "; ".join(line.text for line in report_lines(report) if not line.problem)
+
+
+def now_iso() -> str:
+    """Now, as reports give their times (UTC, to the second)."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def kept_warnings(warnings: Iterable[FileWarning], losers: set[str]) -> tuple[FileWarning, ...]:
+    """The warnings of files that were indexed (not those that lost their slug), by path."""
+    return tuple(sorted((w for w in warnings if w.path not in losers), key=lambda w: w.path))

@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from searchsvc import create_app
-from searchsvc.indexing import build, documents
+from searchsvc.indexing import documents
+from searchsvc.indexing import full as full_builds
 from searchsvc.indexing.build import PARALLEL_MIN_FILES, build_index
 from searchsvc.indexing.report import ReindexReport
 from searchsvc.ingest.articles import ArticleError, parse_article, read_article
@@ -87,7 +88,7 @@ def test_a_failed_full_build_leaves_no_build_folder(
     def broken(*args: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(build, "scan_article_paths", broken)
+    monkeypatch.setattr(full_builds, "scan_article_paths", broken)
     with pytest.raises(OSError, match="disk full"):
         build_index(tmp_path / "content", tmp_path / "index", full=True)
     assert not list((tmp_path / "index").glob("build-*"))
