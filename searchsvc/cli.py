@@ -18,7 +18,7 @@ import click
 
 from searchsvc.entities.dictionary import CompanyDataError
 from searchsvc.errors import SearchsvcError
-from searchsvc.query.request import MATCHES, MAX_PER_PAGE, SORTS
+from searchsvc.query.request import MATCHES, MAX_PER_PAGE, PREFIXES, SORTS, TYPOS
 from searchsvc.settings import load_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -209,6 +209,20 @@ def watch_command(
     help=f"Results per page (1-{MAX_PER_PAGE}).",
 )
 @click.option("--strict", is_flag=True, help="Reject query syntax that cannot be read.")
+@click.option(
+    "--typos",
+    type=click.Choice(TYPOS),
+    default="auto",
+    show_default=True,
+    help="Typos a word may have: auto (5+ letters 1, 9+ letters 2), or at most 0, 1, 2.",
+)
+@click.option(
+    "--prefix",
+    type=click.Choice(PREFIXES),
+    default="last",
+    show_default=True,
+    help="last: the last word also matches the words it begins (unless QUERY ends with a space).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON response.")
 @reports_errors
 def search_command(query: str, index_dir: Path | None, as_json: bool, **options: Any) -> None:
@@ -233,6 +247,9 @@ def search_command(query: str, index_dir: Path | None, as_json: bool, **options:
         return
     relaxed = " (relaxed: dropped " + ", ".join(results.dropped) + ")" if results.relaxed else ""
     click.echo(f"{results.total} results in {results.took_ms} ms{relaxed}")
+    if results.corrections:
+        fixed = ", ".join(f"{c.typed} as {c.word}" for c in results.corrections)
+        click.echo(f"Searched {fixed}")
     if results.suggestion:
         click.echo(f"Did you mean: {results.suggestion}")
     start = (request.page - 1) * request.per_page

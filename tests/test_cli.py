@@ -203,7 +203,7 @@ def test_search_prints_ranked_results(seed_index: Path) -> None:
 def test_search_says_relaxed_and_did_you_mean(seed_index: Path) -> None:
     relaxed = run("search", "nvidia xqzvbnm", "--index", seed_index)
     assert "(relaxed: dropped xqzvbnm)" in relaxed.stdout.splitlines()[0]
-    typo = run("search", "nvidai", "--index", seed_index)
+    typo = run("search", "nvidai", "--index", seed_index, "--typos", "0")
     assert typo.stdout.startswith("0 results")
     assert typo.stdout.splitlines()[1] == "Did you mean: nvidia"
 

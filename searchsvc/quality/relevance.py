@@ -183,6 +183,7 @@ class QueryResult:
     found: int  # judged relevant among the hits
     dropped: tuple[str, ...] = ()  # words a relaxed `match=all` search left out
     suggestion: str | None = None
+    corrections: tuple[tuple[str, str], ...] = ()  # (typed, searched) words
     unknown_slugs: tuple[str, ...] = ()  # judged, but not in the index
 
 
@@ -234,6 +235,7 @@ def _query_json(q: QueryResult) -> dict[str, Any]:
         "hits": list(q.hits),
         **({"dropped": list(q.dropped)} if q.dropped else {}),
         **({"suggestion": q.suggestion} if q.suggestion else {}),
+        **({"corrections": [list(c) for c in q.corrections]} if q.corrections else {}),
         **({"unknown_slugs": list(q.unknown_slugs)} if q.unknown_slugs else {}),
     }
 
@@ -274,6 +276,7 @@ def evaluate(
                 found=len(relevant.intersection(ranked)),
                 dropped=found.dropped,
                 suggestion=found.suggestion,
+                corrections=tuple((c.typed, c.word) for c in found.corrections),
                 unknown_slugs=tuple(s for s in judged if not known[s]),
             )
         )

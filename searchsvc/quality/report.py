@@ -61,6 +61,9 @@ def _notes(run: RelevanceRun) -> Iterator[str]:
             yield f"  {q.query!r}: no results{hint}"
         elif q.dropped:
             yield f"  {q.query!r}: relaxed, without {', '.join(q.dropped)}{hint}"
+        if q.corrections:
+            fixed = ", ".join(f"{typed} as {word}" for typed, word in q.corrections)
+            yield f"  {q.query!r}: searched {fixed}"
         if q.metrics is None:
             yield f"  {q.query!r}: not scored (no judgment of grade 1 or more)"
         if q.unknown_slugs:

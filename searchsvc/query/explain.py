@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from searchsvc.entities.dictionary import CompanyDictionary, default_companies
-from searchsvc.indexing.analysis import query_terms
+from searchsvc.indexing.analysis import prefix_form, query_terms
 from searchsvc.indexing.replay import explain_analysis
 from searchsvc.indexing.schema import (
     MENTIONED_TICKER_WEIGHT_MAX,
@@ -33,6 +33,7 @@ from searchsvc.query.request import SearchRequest
 from searchsvc.query.scoring import K1, B, Evaluator, Leaf, Trace
 from searchsvc.query.spelling import suggest
 from searchsvc.query.tree import Node, Not, Phrase, Ticker, Word, to_json, to_text, walk
+from searchsvc.query.typos import allowed_typos
 
 EXPLAIN_HITS = 10
 WHY_NOT_FIELDS = tuple(TEXT_FIELD_BOOSTS)
@@ -51,7 +52,11 @@ def explain(
     with handle.lease() as gen:
         first = plan_request(gen, request, companies)
         order = order_hits(
-            gen, request.sort, apply_filters(first.text.mask, first.filters), first.text.scores
+            gen,
+            request.sort,
+            apply_filters(first.text.mask, first.filters),
+            first.text.scores,
+            first.inexact,
         )
         top = [int(d) for d in order[:hits]]
         target = gen.docnum_for_slug(slug) if slug else None
@@ -156,6 +161,38 @@ def _expansions(
                 "terms": by_field,
                 "why": "a word ending in * matches the indexed terms that start with it, "
                 f"per field (at most {MAX_PREFIX_TERMS} each)",
+            }
+        )
+    for fix in plan.corrections:
+        considered = f"; also within reach: {', '.join(fix.considered)}" if fix.considered else ""
+        out.append(
+            {
+                "kind": "correction",
+                "written": fix.typed,
+                "searched": fix.word,
+                "term": fix.term,
+                "distance": fix.distance,
+                "documents": fix.articles,
+                "considered": list(fix.considered),
+                "why": f"{fix.typed!r} is in no article; {fix.word!r} is the closest indexed word "
+                f"({fix.distance} typo{'s' if fix.distance != 1 else ''}, of "
+                f"{allowed_typos(prefix_form(fix.typed), request.typos)} allowed), then the most "
+                f"used ({fix.articles} articles){considered}. Articles found through it rank "
+                "below those matching the words as typed",
+            }
+        )
+    completions: dict[str, dict[str, list[str]]] = {}
+    for written, field, terms in plan.evaluator.completions:
+        completions.setdefault(written, {})[field] = terms
+    for written, by_field in completions.items():
+        out.append(
+            {
+                "kind": "completion",
+                "written": written,
+                "terms": by_field,
+                "why": "the last word may still be being typed (prefix=last): it also matches "
+                "the indexed words it begins, ranked below the word as typed, the frequent "
+                "before the rare",
             }
         )
     if plan.relaxed:

@@ -15,11 +15,11 @@ import bisect
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -37,12 +37,14 @@ from searchsvc.indexing.segments import (
     segment_arrays,
 )
 from searchsvc.query.columns import column_from_pairs
+from searchsvc.query.typos import TypoIndex, vocabulary
 
 POSTINGS_CACHE_ENTRIES = 2_000_000  # postings and positions kept per generation (~16 MB)
 POSITION_BITS = (
     20  # positions below 2**20 per field; a longer field's tail is not phrase-searchable
 )
 PREFIX_CACHE_ENTRIES = 4096  # prefix expansions kept per generation (each at most 64 terms)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,30 @@ class Generation:
         report = read_last_report(index_dir) or {}
         self.indexed_at: str | None = report.get("finished_at")
         self._expansions: OrderedDict[tuple[str, str, int], PrefixExpansion] = OrderedDict()
+        self._derived: dict[str, Any] = {}
+        self._derived_lock = threading.Lock()
+
+    def derived(self, name: str, build: Callable[[Generation], T]) -> T:
+        """What ``build`` makes of this generation, made once (the first caller builds it,
+        others wait) and kept for the generation's life: the typo and suggestion indexes."""
+        with self._derived_lock:
+            if name not in self._derived:
+                self._derived[name] = build(self)
+            value: T = self._derived[name]
+            return value
+
+    def typo_index(self) -> TypoIndex:
+        """The vocabulary of this generation, for typo tolerance (see query/typos.py)."""
+        return self.derived("typos", _build_typo_index)
+
+    def lexicon(self, field: str) -> set[str]:
+        """Every term of a field (deleted documents' terms too, until a merge drops them).
+        Read segment by segment: Whoosh's merged lexicon costs four times as much."""
+        terms: set[str] = set()
+        with self.reading() as reader:
+            for segreader, _ in reader.leaf_readers():
+                terms.update(t.decode("utf-8") for t in segreader.lexicon(field))
+        return terms
 
     # --- terms ---------------------------------------------------------------------------
     def postings(self, field: str, term: str) -> Postings:
@@ -346,3 +372,8 @@ class Generation:
     def close(self) -> None:
         with self._whoosh:
             self._close_searcher()
+
+
+def _build_typo_index(gen: Generation) -> TypoIndex:
+    stems = {t for f in TEXT_FIELD_BOOSTS for t in gen.lexicon(f)}
+    return vocabulary(gen.lexicon("spelling"), stems)

@@ -18,12 +18,14 @@ from searchsvc.entities.tickers import find_companies
 from searchsvc.errors import BadQuery
 from searchsvc.indexing.schema import FACET_FIELDS
 from searchsvc.query.expansion import CompanyFinder, expand_companies, resolve_tickers
+from searchsvc.query.forgiving import forgiving_words
 from searchsvc.query.generation import Generation
 from searchsvc.query.querylang import QuerySyntaxError, parse
 from searchsvc.query.request import SearchRequest
 from searchsvc.query.results import Limit
 from searchsvc.query.scoring import Evaluator, Matched
 from searchsvc.query.tree import And, MatchAll, Node, Not, Or, Ticker, Word, to_text
+from searchsvc.query.typos import Correction
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,10 @@ class Plan:
     excluded: Matched | None
     evaluator: Evaluator
     coverage: np.ndarray | None  # match=any's factor per document, when it applies
+    # per document, how many of the kept parts it matches only through a correction or a
+    # completion (the first key of a relevance ordering); None when every match is exact
+    inexact: np.ndarray | None
+    corrections: tuple[Correction, ...]
 
 
 def parse_query(request: SearchRequest, companies: CompanyDictionary, q: str | None = None) -> Node:
@@ -74,7 +80,9 @@ def plan_request(
     validated as a reader's). With ``traced`` documents, the evaluator keeps their score
     shares (see scoring.Evaluator)."""
     tree = parse_query(request, companies, q)
-    evaluator = Evaluator(gen, traced)
+    text_q = request.q if q is None else q
+    forgiving = forgiving_words(tree, text_q, request.typos, request.prefix)
+    evaluator = Evaluator(gen, traced, forgiving, request.typos)
     filters = _filters(gen, request, companies)
     positives, negatives = split(tree)
     parts: list[tuple[Node, Matched]] = []
@@ -85,11 +93,13 @@ def plan_request(
     excluded = evaluator.combine([evaluator.evaluate(n) for n in negatives], all_=True)
     base = evaluator.everything() if excluded is None else excluded
 
-    coverage = None  # match=any: more of the words first, by the share of parts matched
+    # match=any: more of the words first, by the share of parts matched as typed (a word
+    # matched only through a correction or a completion does not count)
+    coverage = None
     if request.match == "any" and len(parts) > 1:
         coverage = np.zeros(evaluator.size, np.float32)
         for _, m in parts:
-            coverage += m.mask
+            coverage += m.exact_mask()
         coverage /= np.float32(len(parts))
 
     def matched(kept: list[tuple[Node, Matched]], all_: bool) -> Matched:
@@ -112,6 +122,12 @@ def plan_request(
             kept = [p for p in parts if id(p) not in gone]
             text, relaxed = matched(kept, all_=True), True
             dropped = [_describe(node) for node, _ in victims]
+    inexact = None  # match=any orders by coverage instead
+    if request.match == "all" and any(m.exact is not None for _, m in kept):
+        inexact = np.zeros(evaluator.size, np.int8)
+        for _, m in kept:
+            if m.exact is not None:
+                inexact += m.mask & ~m.exact
     return Plan(
         text=text,
         filters=filters,
@@ -126,6 +142,8 @@ def plan_request(
         excluded=excluded,
         evaluator=evaluator,
         coverage=coverage,
+        inexact=inexact,
+        corrections=tuple(evaluator.corrections),
     )
 
 
@@ -199,9 +217,17 @@ def _filters(
     return filters
 
 
-def order_hits(gen: Generation, sort: str, mask: np.ndarray, scores: np.ndarray) -> np.ndarray:
+def order_hits(
+    gen: Generation,
+    sort: str,
+    mask: np.ndarray,
+    scores: np.ndarray,
+    inexact: np.ndarray | None = None,
+) -> np.ndarray:
     """Matching docnums in result order (ties: newer first, then by slug, so the order does
-    not depend on where a document sits in the index after incremental updates)."""
+    not depend on where a document sits in the index after incremental updates). By
+    relevance, articles matching more of the words as typed come first (``inexact``:
+    Meilisearch's typo rule), then by score."""
     docs = np.flatnonzero(mask)
     published = gen.published_seconds[docs]
     slugs = gen.slug_rank[docs]
@@ -212,5 +238,7 @@ def order_hits(gen: Generation, sort: str, mask: np.ndarray, scores: np.ndarray)
         keys = (slugs, -scores[docs], np.where(np.isinf(published), np.inf, published))
     else:
         keys = (slugs, -published, -scores[docs])
+        if inexact is not None:
+            keys = (*keys, inexact[docs])
     ordered: np.ndarray = docs[np.lexsort(keys)]
     return ordered

@@ -15,6 +15,8 @@ MAX_PER_PAGE = 50
 MAX_RESULT_WINDOW = 10_000
 SORTS = ("relevance", "newest", "oldest")
 MATCHES = ("all", "any")
+TYPOS = ("auto", "0", "1", "2")  # auto: words of 5+ letters may have 1 typo, 9+ letters 2
+PREFIXES = ("last", "none")  # last: the last word also matches as a prefix while typing
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -35,6 +37,8 @@ class SearchRequest:
     date_to: str | None = None
     facets: tuple[str, ...] = tuple(FACET_FIELDS)
     strict: bool = False
+    typos: str = "auto"
+    prefix: str = "last"
 
     def __post_init__(self) -> None:
         if len(self.q) > MAX_QUERY_LENGTH:
@@ -43,6 +47,10 @@ class SearchRequest:
             raise BadParameter(f"match must be one of {', '.join(MATCHES)}, not {self.match!r}")
         if self.sort not in SORTS:
             raise BadParameter(f"sort must be one of {', '.join(SORTS)}, not {self.sort!r}")
+        if self.typos not in TYPOS:
+            raise BadParameter(f"typos must be one of {', '.join(TYPOS)}, not {self.typos!r}")
+        if self.prefix not in PREFIXES:
+            raise BadParameter(f"prefix must be one of {', '.join(PREFIXES)}, not {self.prefix!r}")
         if self.page < 1:
             raise BadParameter("page must be 1 or more")
         if not 1 <= self.per_page <= MAX_PER_PAGE:

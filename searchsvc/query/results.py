@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from searchsvc.query.request import SearchRequest
+from searchsvc.query.typos import Correction
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class SearchResults:
     generation: int
     dropped: tuple[str, ...] = field(default=())
     limits: tuple[Limit, ...] = field(default=())  # limits that changed what was searched
+    corrections: tuple[Correction, ...] = field(default=())  # words searched as corrected
 
 
 def hit_to_json(hit: Hit) -> dict[str, Any]:
@@ -85,6 +87,7 @@ def results_to_json(results: SearchResults) -> dict[str, Any]:
         "relaxed": results.relaxed,
         "dropped": list(results.dropped),
         "suggestion": results.suggestion,
+        "corrections": [{"from": c.typed, "to": c.word} for c in results.corrections],
         "limits": [{"code": x.code, "message": x.message} for x in results.limits],
         "generation": results.generation,
         "hits": [hit_to_json(h) for h in results.hits],

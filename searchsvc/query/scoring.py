@@ -16,12 +16,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from searchsvc.indexing.analysis import prefix_form, query_terms
+from searchsvc.indexing.analysis import prefix_form, query_terms, term_of
 from searchsvc.indexing.schema import QUERY_FIELDS, TEXT_FIELD_BOOSTS, TICKER_BOOST
-from searchsvc.query.expansion import Prefixes
+from searchsvc.query.expansion import MAX_PREFIX_TERMS, MIN_PREFIX_LENGTH, Prefixes
+from searchsvc.query.forgiving import Forgiving
 from searchsvc.query.generation import Generation
 from searchsvc.query.results import Limit, short_list
 from searchsvc.query.tree import And, DateRange, MatchAll, Node, Not, Or, Phrase, Ticker, Word
+from searchsvc.query.typos import Correction, allowed_typos, best_guess
 
 # BM25's term-frequency saturation and length normalisation
 K1 = 1.2
@@ -31,8 +33,17 @@ B = 0.75
 # counted once per field and term; a phrase that would need more is searched as its
 # words, all of them but anywhere.
 MAX_PHRASE_POSTINGS = 60_000
+# A last word this short completes only to this many terms per field, the most frequent:
+# "ai" could be the start of thousands of words, and few of them are what a reader means.
+SHORT_PREFIX_LENGTH = 2
+SHORT_PREFIX_TERMS = 8
 # The order in which a response lists the limits of its query
-LIMIT_ORDER = ("prefix_too_short", "prefix_words", "phrase_postings", "prefix_terms")
+LIMIT_ORDER = (
+    *("prefix_too_short", "prefix_words", "phrase_postings", "prefix_terms", "typo_words"),
+)
+# Misspelt words looked up per query (each a few dozen binary searches); later ones are
+# searched as typed
+MAX_CORRECTED_WORDS = 8
 
 
 @dataclass
@@ -42,13 +53,22 @@ class Matched:
     # Only when tracing: leaf id -> its share of `scores` for each traced document. The
     # shares of a document add up to its score, through every And, Or, Not and factor.
     trace: dict[int, np.ndarray] | None = None
+    # The documents matched by the words as typed, when some matched only through a
+    # correction or a completion; None when every match is exact.
+    exact: np.ndarray | None = None
+
+    def exact_mask(self) -> np.ndarray:
+        return self.mask if self.exact is None else self.exact
 
 
 @dataclass(frozen=True)
 class Leaf:
     """One scored unit of a query: a term in a field, or a ticker."""
 
-    kind: str  # "term" (BM25 in one field), "phrase term" (the same, phrase found) or "ticker"
+    # "term" (BM25 in one field), "phrase term" (the same, phrase found), "correction"
+    # (a term searched for a misspelt word), "completion" (a term the last word, typed in
+    # part, may be) or "ticker"
+    kind: str
     field: str
     term: str
     boost: float
@@ -81,14 +101,16 @@ def idf(gen: Generation, df: int) -> float:
 
 
 def bm25(
-    gen: Generation, field_name: str, term: str, boost: float
+    gen: Generation, field_name: str, term: str, boost: float, weight: float | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(docnums, contributions) of one term in one field."""
+    """(docnums, contributions) of one term in one field; ``weight`` in place of
+    boost * idf (completions share one idf, see Evaluator._complete)."""
     ids, tf = gen.postings(field_name, term)
     if not len(ids):
         return ids, tf
     norm = K1 * (1.0 - B + B * gen.lengths[field_name][ids] / gen.avg_length[field_name])
-    weight = boost * idf(gen, len(ids))
+    if weight is None:
+        weight = boost * idf(gen, len(ids))
     return ids, (weight * tf * (K1 + 1.0) / (tf + norm)).astype(np.float32)
 
 
@@ -99,8 +121,20 @@ class Evaluator:
     share of the score (``Matched.trace``, ``self.trace.leaves``): what /admin/explain
     shows. Without, no tracing work is done."""
 
-    def __init__(self, gen: Generation, traced: Sequence[int] | None = None) -> None:
+    def __init__(
+        self,
+        gen: Generation,
+        traced: Sequence[int] | None = None,
+        forgiving: Forgiving | None = None,
+        typos: str = "0",
+    ) -> None:
         self.gen = gen
+        self.forgiving = forgiving or Forgiving(frozenset(), None)
+        self.typos = typos
+        self.corrections: list[Correction] = []
+        self.typo_lookups = 0
+        self.uncorrected: list[str] = []  # over MAX_CORRECTED_WORDS: searched as typed
+        self.completions: list[tuple[str, str, list[str]]] = []  # word, field, terms
         self.size = gen.doc_count_all
         self.highlight_terms: set[str] = set()
         self.highlight_symbols: set[str] = set()  # companies matched by ticker
@@ -118,6 +152,14 @@ class Evaluator:
     def limits(self) -> list[Limit]:
         """The limits that changed what the evaluated nodes searched for."""
         out = self.prefixes.limits()
+        if self.uncorrected:
+            out.append(
+                Limit(
+                    "typo_words",
+                    f"typos are looked up for at most {MAX_CORRECTED_WORDS} words per query: "
+                    f"{short_list(self.uncorrected)} searched as typed",
+                )
+            )
         if self.unphrased:
             out.append(
                 Limit(
@@ -170,8 +212,11 @@ class Evaluator:
             inner = self.evaluate(node.child, positive=not positive)
             if inner is None:
                 return None
+            # excluded as typed: a correction or completion never widens an exclusion
             return Matched(
-                self.gen.alive & ~inner.mask, np.zeros(self.size, np.float32), self._traced()
+                self.gen.alive & ~inner.exact_mask(),
+                np.zeros(self.size, np.float32),
+                self._traced(),
             )
         if isinstance(node, And):
             return self.combine([self.evaluate(c, positive) for c in node.children], all_=True)
@@ -196,14 +241,24 @@ class Evaluator:
         if self.trace is not None:
             keep = mask[self.trace.docnums].astype(np.float32)
             trace = {k: v * keep for p in present if p.trace for k, v in p.trace.items()}
-        return Matched(mask, scores, trace)
+        exact = None
+        if any(p.exact is not None for p in present):
+            exact = present[0].exact_mask().copy()
+            for part in present[1:]:
+                if all_:
+                    exact &= part.exact_mask()
+                else:
+                    exact |= part.exact_mask()
+        return Matched(mask, scores, trace, exact)
 
     def _fields(self, word_field: str | None) -> dict[str, float]:
         if word_field is None:
             return TEXT_FIELD_BOOSTS
         return {f: TEXT_FIELD_BOOSTS[f] for f in QUERY_FIELDS[word_field]}
 
-    def _term_any_field(self, term: str, fields: dict[str, float], written: str) -> Matched:
+    def _term_any_field(
+        self, term: str, fields: dict[str, float], written: str, kind: str = "term"
+    ) -> Matched:
         result = self.empty()
         for field_name, boost in fields.items():
             ids, contributions = bm25(self.gen, field_name, term, boost)
@@ -211,9 +266,81 @@ class Evaluator:
             np.add.at(result.scores, ids, contributions)
             if self.trace is not None:  # /admin/explain only: nothing extra on a search
                 df = len(ids)
-                leaf = Leaf("term", field_name, term, boost, df, idf(self.gen, df), written)
+                leaf = Leaf(kind, field_name, term, boost, df, idf(self.gen, df), written)
                 self._leaf(result, leaf, ids, contributions)
         return result
+
+    def _complete(self, node: Word, term: str, fields: dict[str, float], exact: Matched) -> Matched:
+        """The last word as typed, or any indexed word it begins (the reader may still be
+        typing it). Completions rank below the word as typed (Matched.exact), and, by
+        sharing the idf of the most frequent one and a weight growing with their own
+        frequency, a frequent completion ranks above a rare one."""
+        prefix = prefix_form(node.text)
+        if len(prefix) < MIN_PREFIX_LENGTH:
+            return exact
+        limit = SHORT_PREFIX_TERMS if len(prefix) <= SHORT_PREFIX_LENGTH else MAX_PREFIX_TERMS
+        parts: list[Matched | None] = [exact]
+        for field_name, boost in fields.items():
+            terms = [
+                t for t in self.gen.expand_prefix(field_name, prefix, limit).terms if t != term
+            ]
+            if not terms:
+                continue
+            frequency = {t: self.gen.doc_frequency(field_name, t) for t in terms}
+            top = max(frequency.values())
+            shared = idf(self.gen, top)
+            self.completions.append((node.text, field_name, terms))
+            for t in terms:
+                weight = boost * shared * math.log1p(frequency[t]) / math.log1p(top)
+                ids, contributions = bm25(self.gen, field_name, t, boost, weight)
+                part = self.empty()
+                part.mask[ids] = True
+                np.add.at(part.scores, ids, contributions)
+                if self.trace is not None:
+                    leaf = Leaf("completion", field_name, t, boost, len(ids), shared, node.text)
+                    self._leaf(part, leaf, ids, contributions)
+                parts.append(part)
+                self.highlight_terms.add(t)
+        if len(parts) == 1:
+            return exact
+        completed = self.combine(parts, all_=False) or exact
+        completed.exact = exact.mask.copy()
+        return completed
+
+    def _correct(self, node: Word, fields: dict[str, float]) -> Matched | None:
+        """The word searched under the closest indexed spelling (typos.py), when the index
+        does not know it and one is within the typos it may have; None otherwise."""
+        typed = prefix_form(node.text)
+        allowed = allowed_typos(typed, self.typos)
+        if not allowed:
+            return None
+        if self.typo_lookups == MAX_CORRECTED_WORDS:
+            self.uncorrected.append(node.text)
+            return None
+        self.typo_lookups += 1
+        index = self.gen.typo_index()
+        stem = term_of(node.text)
+        found = list(index.within(typed, allowed))
+        if stem and stem != typed:
+            found += index.within(stem, allowed)
+        frequency = {c.term: self._articles_with(c.term, fields) for c in found}
+        live = [c for c in found if frequency[c.term]]
+        if not live:
+            return None
+        best = best_guess(live, frequency, typed)
+        others = tuple(dict.fromkeys(c.word for c in live if c.term != best.term))
+        self.corrections.append(
+            Correction(node.text, best.word, best.term, best.distance, frequency[best.term], others)
+        )
+        self.highlight_terms.add(best.term)
+        result = self._term_any_field(best.term, fields, node.text, kind="correction")
+        result.exact = np.zeros(self.size, bool)
+        return result
+
+    def _articles_with(self, term: str, fields: dict[str, float]) -> int:
+        """How many articles have the term in one of the fields, at least (the largest
+        field's count: exact enough to rank candidates, and no postings merged)."""
+        return max(self.gen.doc_frequency(f, term) for f in fields)
 
     def _word(self, node: Word, positive: bool) -> Matched | None:
         if node.field == "ticker":
@@ -244,7 +371,16 @@ class Evaluator:
             return self._phrase(Phrase(tuple(node.text.split()), node.field), positive)
         if positive:
             self.highlight_terms.add(terms[0])
-        return self._term_any_field(terms[0], fields, node.text)
+        result = self._term_any_field(terms[0], fields, node.text)
+        if not positive:
+            return result
+        if id(node) == self.forgiving.completing:
+            result = self._complete(node, terms[0], fields, result)
+        if id(node) in self.forgiving.correctable and not (result.mask & self.gen.alive).any():
+            corrected = self._correct(node, fields)
+            if corrected is not None:
+                return corrected
+        return result
 
     def _phrase(self, node: Phrase, positive: bool) -> Matched | None:
         terms = query_terms(" ".join(node.words))

@@ -50,7 +50,7 @@ def _search(
     plan = plan_request(gen, request, companies)
     final = apply_filters(plan.text.mask, plan.filters)
     total = int(final.sum())
-    order = order_hits(gen, request.sort, final, plan.text.scores)
+    order = order_hits(gen, request.sort, final, plan.text.scores, plan.inexact)
     window = order[(request.page - 1) * request.per_page : request.page * request.per_page]
     hits = [_hit(gen, int(d), float(plan.text.scores[d]), plan) for d in window]
     facets = {
@@ -75,6 +75,7 @@ def _search(
         generation=gen.number,
         dropped=plan.dropped,
         limits=tuple(limits),
+        corrections=plan.corrections,
     )
 
 

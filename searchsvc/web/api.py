@@ -37,6 +37,8 @@ def search_request_from_args(args: MultiDict[str, str] | None = None) -> SearchR
         date_to=args.get("to") or None,
         facets=comma_arg(args, "facets", tuple(FACET_FIELDS)),
         strict=args.get("strict", "").lower() in ("1", "true", "yes"),
+        typos=args.get("typos") or "auto",
+        prefix=args.get("prefix") or "last",
     )
 
 

@@ -128,17 +128,22 @@ def test_the_query_as_parsed_analysed_and_expanded(admin: FlaskClient) -> None:
 
 
 EXPANSIONS = [
-    ("TSMC", "company"),
-    ("2330.TW", "company"),
-    ("nvid*", "prefix"),
-    ("tariffs zzqx", "relaxation"),
-    ("nvidai", "spelling"),
+    ("TSMC", "company", {}),
+    ("2330.TW", "company", {}),
+    ("nvid*", "prefix", {}),
+    ("tariffs zzqx", "relaxation", {}),
+    # with typos off a misspelt word is not searched corrected, only offered
+    ("nvidai", "spelling", {"typos": "0"}),
+    ("nvidai", "correction", {}),
+    ("nvid", "completion", {}),
 ]
 
 
-@pytest.mark.parametrize(("q", "kind"), EXPANSIONS)
-def test_expansions_are_listed_with_their_reason(admin: FlaskClient, q: str, kind: str) -> None:
-    found = [e for e in explain(admin, q=q)["expansions"] if e["kind"] == kind]
+@pytest.mark.parametrize(("q", "kind", "params"), EXPANSIONS)
+def test_expansions_are_listed_with_their_reason(
+    admin: FlaskClient, q: str, kind: str, params: dict[str, str]
+) -> None:
+    found = [e for e in explain(admin, q=q, **params)["expansions"] if e["kind"] == kind]
     assert found, q
     assert all(e["why"] for e in found)
 

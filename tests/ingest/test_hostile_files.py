@@ -39,7 +39,8 @@ def errors_of(report: ReindexReport) -> dict[str, str]:
 def totals(index_dir: Path, *queries: str) -> dict[str, int]:
     handle = IndexHandle.open(index_dir)
     try:
-        return {q: search(handle, SearchRequest(q=q)).total for q in queries}
+        # prefix=none: "zqword7" as a word, not also the start of zqword70..79
+        return {q: search(handle, SearchRequest(q=q, prefix="none")).total for q in queries}
     finally:
         handle.close()
 

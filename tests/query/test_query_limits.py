@@ -25,10 +25,11 @@ from searchsvc.query.highlight import MAX_ANALYZED_CHARS
 from searchsvc.query.plan import _victims
 from searchsvc.query.request import MAX_QUERY_LENGTH, SearchRequest
 from searchsvc.query.results import SearchResults, results_to_json
-from searchsvc.query.scoring import Evaluator, Matched
+from searchsvc.query.scoring import MAX_CORRECTED_WORDS, Evaluator, Matched
 from searchsvc.query.search import search
 from searchsvc.query.spelling import MAX_SUGGEST_WORDS
 from searchsvc.query.tree import Word
+from searchsvc.query.typos import TypoIndex
 from tests.conftest import article_text, write_article
 
 FIELDS = len(TEXT_FIELD_BOOSTS)
@@ -420,12 +421,13 @@ def spelling_lookups(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 def test_a_512_character_query_gets_its_suggestion(seed_handle: IndexHandle) -> None:
     q = "x" * 505 + " revnue"
     assert len(q) == MAX_QUERY_LENGTH
-    results = run(seed_handle, q)  # was: BadParameter "q is 513 characters"
+    # typos=0: did-you-mean is for words not searched corrected
+    results = run(seed_handle, q, typos="0")  # was: BadParameter "q is 513 characters"
     assert results.suggestion == "x" * 505 + " revenue"
 
 
 def test_the_api_answers_a_512_character_query_with_its_suggestion(client: FlaskClient) -> None:
-    response = client.get("/api/search", query_string={"q": "x" * 505 + " revnue"})
+    response = client.get("/api/search", query_string={"q": "x" * 505 + " revnue", "typos": "0"})
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["suggestion"].endswith(" revenue")
 
@@ -435,7 +437,7 @@ def test_spelling_is_looked_up_for_a_bounded_number_of_words(
 ) -> None:
     lookups = spelling_lookups(monkeypatch)
     words = [f"blosom{c}" for c in LETTERS[:20]]  # unknown, and close to a word
-    results = run(seed_handle, " ".join(words))
+    results = run(seed_handle, " ".join(words), typos="0")
     assert results.total == 0
     # two lexicons (spelling, body) per word looked up
     assert 0 < len(lookups) <= 2 * MAX_SUGGEST_WORDS
@@ -485,10 +487,14 @@ def test_any_query_does_bounded_work(
     q = " ".join(pieces)[:MAX_QUERY_LENGTH]
     expansions = count_calls(monkeypatch, Generation, "expand_prefix")
     lookups = spelling_lookups(monkeypatch)
+    typo_lookups = count_calls(monkeypatch, TypoIndex, "within")
     try:
         results = run(seed_handle, q, match=match)
     finally:
         monkeypatch.undo()
-    assert len(expansions) <= 2 * MAX_PREFIX_WORDS * FIELDS  # the query, its suggestion
+    # the query and its suggestion, each: its prefixes, and the last word's completion
+    assert len(expansions) <= 2 * (MAX_PREFIX_WORDS + 1) * FIELDS
     assert len(lookups) <= 2 * MAX_SUGGEST_WORDS
+    # a word and its stem per word looked up, for the query and its suggestion
+    assert len(typo_lookups) <= 2 * 2 * MAX_CORRECTED_WORDS
     assert results.total >= 0

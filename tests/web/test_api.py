@@ -258,7 +258,7 @@ def test_no_match_has_empty_hits_and_a_suggestion(client: FlaskClient) -> None:
     assert (data["total"], data["hits"]) == (0, [])
     assert "suggestion" in data and data["suggestion"] is None
     assert all(values == [] for values in data["facets"].values())
-    typo = search(client, q="nvidai")
+    typo = search(client, q="nvidai", typos="0")  # with typos it is searched as nvidia
     assert (typo["total"], typo["hits"]) == (0, [])
     assert typo["suggestion"] == "nvidia"
     assert search(client, q=typo["suggestion"])["total"] == 10
