@@ -67,6 +67,15 @@ def _trie(words: list[str]) -> str:
         node[""] = {}  # a word ends here
 
     def render(node: Trie) -> str:
+        # a run of single branches is written out in a loop: a 500-letter word is one
+        # level, not 500 (recursion then only follows where words part)
+        run = ""
+        while len(node) == 1 and "" not in node:
+            ((char, node),) = node.items()
+            run += re.escape(char)
+        return run + fork(node)
+
+    def fork(node: Trie) -> str:
         branches = [re.escape(char) + render(child) for char, child in sorted(node.items()) if char]
         if "" in node and branches:
             branches.append("")  # (?:...|): the longer words first, then this one

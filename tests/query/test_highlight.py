@@ -255,3 +255,10 @@ def test_marks_of_another_text_leave_out_what_they_cannot_reach() -> None:
     text = "chip " * 100
     short_marks = marks_of("chip " * 10)  # two marks: positions 0-15 only
     assert sorted(located_spans(text, short_marks, [0, 15, 16, 99])) == [0, 15]
+
+
+def test_a_word_as_long_as_a_query_is_highlighted_without_recursing() -> None:
+    # a 505-letter "word" in a query once reached the highlighter (a corrected word beside
+    # it found articles) and its pattern recursed a level per letter: a 500
+    word = "x" * 505
+    assert sorted(term_spans(f"an {word} here", {word, "here"})) == [(3, 508), (509, 513)]
