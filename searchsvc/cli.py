@@ -232,14 +232,16 @@ def search_command(query: str, index_dir: Path | None, as_json: bool, **options:
     from searchsvc.query.request import SearchRequest
     from searchsvc.query.results import results_to_json
     from searchsvc.query.search import search
+    from searchsvc.query.synonyms import load_synonyms
 
     settings = load_settings({"INDEX_DIR": index_dir})
     for name in ("tags", "categories", "authors", "tickers"):
         options[name] = tuple(options[name])
     request = SearchRequest(q=query, **options)
+    synonyms = load_synonyms(settings["SYNONYMS_FILE"])
     handle = IndexHandle.open(settings["INDEX_DIR"])
     try:
-        results = search(handle, request, companies_for(settings["COMPANIES_FILE"]))
+        results = search(handle, request, companies_for(settings["COMPANIES_FILE"]), synonyms)
     finally:
         handle.close()
     if as_json:

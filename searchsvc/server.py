@@ -286,10 +286,12 @@ def preload(app_config: dict[str, Any] | None) -> None:
     from searchsvc import admin, web  # noqa: F401
     from searchsvc.entities.dictionary import companies_for
     from searchsvc.ops import accesslog, metrics, ratelimit  # noqa: F401
+    from searchsvc.query.synonyms import load_synonyms
     from searchsvc.settings import load_settings
     from searchsvc.web import querylog, service  # noqa: F401
 
     settings = load_settings(app_config)
+    load_synonyms(settings["SYNONYMS_FILE"])  # a bad synonym file stops serve, named
     companies = companies_for(settings["COMPANIES_FILE"])
     _ = companies.query_finder
     if settings["ADMIN_TOKEN"]:  # POST /admin/reindex may index articles in a worker

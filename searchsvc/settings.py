@@ -38,6 +38,19 @@ SETTINGS: tuple[Setting, ...] = (
         "JSON file of extra company entries, merged over the built-in dictionary",
     ),
     Setting(
+        "SYNONYMS_FILE",
+        "SEARCHSVC_SYNONYMS_FILE",
+        None,
+        "synonym rules in Solr's format (`a, b` equivalent, `a => b` one way), reloaded "
+        "when the file changes; the built-in list when unset",
+    ),
+    Setting(
+        "TYPOS",
+        "SEARCHSVC_TYPOS",
+        "auto",
+        "typos a word may have when a request does not say (`typos`): auto, 0, 1 or 2",
+    ),
+    Setting(
         "REFRESH_SECONDS",
         "SEARCHSVC_REFRESH_SECONDS",
         0.25,
@@ -114,13 +127,15 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             kind = "a number" if isinstance(setting.default, float) else "a whole number"
             raise BadSetting(f"{setting.env} must be {kind}, not {value!r}") from None
         values[setting.name] = value
-    for name in ("CONTENT_DIR", "INDEX_DIR", "COMPANIES_FILE"):
+    for name in ("CONTENT_DIR", "INDEX_DIR", "COMPANIES_FILE", "SYNONYMS_FILE"):
         if values[name]:
             values[name] = Path(values[name])
     if not values["ADMIN_TOKEN"]:
         values["ADMIN_TOKEN"] = None
     for name in RATE_LIMIT_SETTINGS:
         values[name] = check_rate_limits(name, values[name])
+    if values["TYPOS"] not in ("auto", "0", "1", "2"):
+        raise BadSetting(f"SEARCHSVC_TYPOS must be auto, 0, 1 or 2, not {values['TYPOS']!r}")
     if values["PROXY_HOPS"] < 0:
         raise BadSetting(f"SEARCHSVC_PROXY_HOPS must be 0 or more, not {values['PROXY_HOPS']}")
     return values

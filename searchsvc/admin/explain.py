@@ -1,4 +1,5 @@
-"""GET /admin/explain: what the engine did with a query, and why an article is (not) a hit.
+"""GET /admin/explain: what the engine did with a query, and why an article is (not) a hit;
+GET /admin/synonyms: the synonym rules in force.
 
 Under /admin, so the admin gate (searchsvc.admin.auth) protects it like every admin URL."""
 
@@ -23,4 +24,22 @@ def explain_view() -> dict[str, Any]:
     hits = int_arg(request.args, "hits", EXPLAIN_HITS, between=(0, MAX_EXPLAIN_HITS))
     slug = request.args.get("slug") or None
     svc = service()
-    return explain(svc.handle, search_request_from_args(), svc.companies, slug=slug, hits=hits)
+    return explain(
+        svc.handle,
+        search_request_from_args(),
+        svc.companies,
+        slug=slug,
+        hits=hits,
+        synonyms=svc.synonyms.current(),
+    )
+
+
+@bp.get("/synonyms")
+def synonyms_view() -> dict[str, Any]:
+    """The rules in force, the file they came from, and the last reload's error, if any
+    (the previous rules stay in force until the file reads well)."""
+    file = service().synonyms
+    body = file.current().to_json()
+    body["path"] = str(file.path) if file.path is not None else None
+    body["reload_error"] = file.last_error
+    return body

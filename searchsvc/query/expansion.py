@@ -1,6 +1,6 @@
 """What a query stands for beyond its words: a company named any way also matches its
-ticker, and a word ending in * matches the indexed terms that start with it, both within
-limits on what one request may expand."""
+ticker, words with synonyms also match them, and a word ending in * matches the indexed
+terms that start with it, within limits on what one request may expand."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from searchsvc.entities import Company
 from searchsvc.indexing.analysis import query_terms
 from searchsvc.query.generation import Generation
 from searchsvc.query.results import Limit, short_list
+from searchsvc.query.synonyms import SynonymRule, Synonyms
 from searchsvc.query.tree import And, Node, Not, Or, Phrase, Ticker, Word
 
 # What one request may cost in prefix expansion (each cut is reported to the reader as a
@@ -119,6 +120,67 @@ def expand_companies(node: Node, find: CompanyFinder) -> Node:
         out.extend(_expand_run(run, find))
         return And(tuple(out))
     return node
+
+
+@dataclass(frozen=True)
+class SynonymExpansion:
+    """Words of the query that a synonym rule also searched as other words."""
+
+    written: str  # the words as typed
+    alternatives: tuple[Node, ...]  # the nodes searched for the rule's other entries
+    rule: SynonymRule
+
+
+def expand_synonyms(node: Node, synonyms: Synonyms) -> tuple[Node, list[SynonymExpansion]]:
+    """Rewrite a tree so that runs of plain words matching a synonym rule also match the
+    rule's other entries: Or(the words as typed, each alternative as a word or phrase).
+    Phrases, field terms, exclusions and company names stay as written."""
+    found: list[SynonymExpansion] = []
+    return _with_synonyms(node, synonyms, found), found
+
+
+def _with_synonyms(node: Node, synonyms: Synonyms, found: list[SynonymExpansion]) -> Node:
+    if isinstance(node, Word):
+        return _synonym_run([node], synonyms, found)[0] if _plain(node) else node
+    if isinstance(node, Or) and not any(isinstance(c, Ticker) for c in node.children):
+        return Or(tuple(_with_synonyms(c, synonyms, found) for c in node.children))
+    if isinstance(node, And):
+        out: list[Node] = []
+        run: list[Word] = []
+        for child in node.children:
+            if isinstance(child, Word) and _plain(child):
+                run.append(child)
+                continue
+            out.extend(_synonym_run(run, synonyms, found))
+            run = []
+            out.append(_with_synonyms(child, synonyms, found))
+        out.extend(_synonym_run(run, synonyms, found))
+        return And(tuple(out))
+    return node
+
+
+def _plain(word: Word) -> bool:
+    return word.field is None and not word.prefix
+
+
+def _synonym_run(
+    words: list[Word], synonyms: Synonyms, found: list[SynonymExpansion]
+) -> list[Node]:
+    out: list[Node] = []
+    i = 0
+    for match in synonyms.find([w.text for w in words]) if words else []:
+        out.extend(words[i : match.start])
+        typed = words[match.start : match.end]
+        typed_node: Node = typed[0] if len(typed) == 1 else And(tuple(typed))
+        alternatives = tuple(
+            Word(entry[0]) if len(entry) == 1 else Phrase(entry) for entry in match.alternatives
+        )
+        written = " ".join(w.text for w in typed)
+        found.append(SynonymExpansion(written, alternatives, match.rule))
+        out.append(Or((typed_node, *alternatives)))
+        i = match.end
+    out.extend(words[i:])
+    return out
 
 
 def resolve_tickers(text: str, find: CompanyFinder) -> tuple[str, ...]:

@@ -32,6 +32,7 @@ from searchsvc.query.querylang import parse
 from searchsvc.query.request import SearchRequest
 from searchsvc.query.scoring import K1, B, Evaluator, Leaf, Trace
 from searchsvc.query.spelling import suggest
+from searchsvc.query.synonyms import Synonyms, default_synonyms
 from searchsvc.query.tree import Node, Not, Phrase, Ticker, Word, to_json, to_text, walk
 from searchsvc.query.typos import allowed_typos
 
@@ -45,12 +46,15 @@ def explain(
     companies: CompanyDictionary | None = None,
     slug: str | None = None,
     hits: int = EXPLAIN_HITS,
+    synonyms: Synonyms | None = None,
 ) -> dict[str, Any]:
     """The /admin/explain document for one request (and, with ``slug``, why-not)."""
     if companies is None:  # an empty dictionary is a choice, not a missing one
         companies = default_companies()
+    if synonyms is None:
+        synonyms = default_synonyms()
     with handle.lease() as gen:
-        first = plan_request(gen, request, companies)
+        first = plan_request(gen, request, companies, synonyms=synonyms)
         order = order_hits(
             gen,
             request.sort,
@@ -61,7 +65,7 @@ def explain(
         top = [int(d) for d in order[:hits]]
         target = gen.docnum_for_slug(slug) if slug else None
         traced = top + ([target] if target is not None else [])
-        plan = plan_request(gen, request, companies, traced=traced)
+        plan = plan_request(gen, request, companies, traced=traced, synonyms=synonyms)
         trace = plan.evaluator.trace
         assert trace is not None
         parsed = parse(request.q, strict=request.strict)
@@ -73,7 +77,7 @@ def explain(
             "parsed": {"text": to_text(parsed), "tree": to_json(parsed)},
             "expanded": {"text": to_text(plan.tree), "tree": to_json(plan.tree)},
             "terms": _terms(parsed),
-            "expansions": _expansions(gen, plan, request, companies, trace),
+            "expansions": _expansions(gen, plan, request, companies, trace, synonyms),
             # what the reader's response says in "limits" (did-you-mean's own aside)
             "limits": [asdict(limit) for limit in plan.limits],
             "filters": _filters(request, plan),
@@ -129,8 +133,20 @@ def _expansions(
     request: SearchRequest,
     companies: CompanyDictionary,
     trace: Trace,
+    synonyms: Synonyms,
 ) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
+    for used in plan.synonyms:
+        out.append(
+            {
+                "kind": "synonym",
+                "written": used.written,
+                "also": [to_text(n) for n in used.alternatives],
+                "rule": {"line": used.rule.line, "text": used.rule.text, "source": synonyms.source},
+                "why": "a synonym rule in force (GET /admin/synonyms) also searches these; "
+                "articles found only through them rank below those matching the words as typed",
+            }
+        )
     for node in walk(plan.tree):
         if isinstance(node, Ticker):
             named = [c for s in node.symbols if (c := companies.lookup(s)) is not None]
@@ -206,7 +222,7 @@ def _expansions(
         )
     total = int(apply_filters(plan.text.mask, plan.filters).sum())
     if total == 0 or plan.relaxed:
-        suggestion = suggest(gen, request, companies)
+        suggestion = suggest(gen, request, companies, synonyms=synonyms)
         if suggestion:
             out.append(
                 {

@@ -28,30 +28,43 @@ class Forgiving:
 
     correctable: frozenset[int]
     completing: int | None
+    synonyms: frozenset[int] = frozenset()  # nodes searched for a synonym of the typed words
 
 
-def forgiving_words(tree: Node, q: str, typos: str, prefix: str) -> Forgiving:
-    """What a request's ``typos`` and ``prefix`` settings forgive in its parsed ``tree``."""
+def forgiving_words(
+    tree: Node, q: str, typos: str, prefix: str, synonyms: frozenset[int] = frozenset()
+) -> Forgiving:
+    """What a request's ``typos`` and ``prefix`` settings forgive in its parsed ``tree``
+    (expanded: ``synonyms`` are the ids of the nodes synonym expansion added)."""
     words: list[Word] = []
     leaves: list[Word | None] = []  # every leaf in query order; None where not completable
-    _collect(tree, words, leaves, plain=True)
+    _collect(tree, words, leaves, plain=True, added=synonyms)
     correctable = frozenset(id(w) for w in words if typos != "0" and _reads_as_word(w.text))
     completing = None
     last = leaves[-1] if leaves else None
     if prefix == "last" and q == q.rstrip() and last is not None and last.text[:1] != "$":
         completing = id(last)
-    return Forgiving(correctable, completing)
+    return Forgiving(correctable, completing, synonyms)
 
 
-def _collect(node: Node, words: list[Word], leaves: list[Word | None], plain: bool) -> None:
+def _collect(
+    node: Node,
+    words: list[Word],
+    leaves: list[Word | None],
+    plain: bool,
+    added: frozenset[int],
+) -> None:
     """Gather the plain words (unfielded, outside exclusions and company names) in query
-    order, and every leaf: the word itself where it is plain, else None."""
-    if isinstance(node, And | Or):
+    order, and every leaf: the word itself where it is plain, else None. Words a synonym
+    added are not the reader's: neither corrected nor completed."""
+    if id(node) in added:
+        leaves.append(None)
+    elif isinstance(node, And | Or):
         named = isinstance(node, Or) and any(isinstance(c, Ticker) for c in node.children)
         for child in node.children:
-            _collect(child, words, leaves, plain and not named)
+            _collect(child, words, leaves, plain and not named, added)
     elif isinstance(node, Not):
-        _collect(node.child, [], leaves, plain=False)
+        _collect(node.child, [], leaves, False, added)
     elif isinstance(node, Word) and plain and node.field is None and not node.prefix:
         words.append(node)
         leaves.append(node)

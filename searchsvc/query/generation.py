@@ -37,7 +37,7 @@ from searchsvc.indexing.segments import (
     segment_arrays,
 )
 from searchsvc.query.columns import column_from_pairs
-from searchsvc.query.typos import TypoIndex, vocabulary
+from searchsvc.query.typos import TypoIndex, TypoIndexes, vocabulary
 
 POSTINGS_CACHE_ENTRIES = 2_000_000  # postings and positions kept per generation (~16 MB)
 POSITION_BITS = (
@@ -73,6 +73,7 @@ class Generation:
         searcher: Any,
         number: int,
         segments: dict[str, SegmentArrays],
+        typo_parts: dict[str, TypoIndex] | None = None,
     ):
         self.index_dir = index_dir
         self.number = number
@@ -148,6 +149,8 @@ class Generation:
         self._expansions: OrderedDict[tuple[str, str, int], PrefixExpansion] = OrderedDict()
         self._derived: dict[str, Any] = {}
         self._derived_lock = threading.Lock()
+        # per segment id, reused by the next generation (see typos.py)
+        self.typo_parts: dict[str, TypoIndex] = dict(typo_parts or {})
 
     def derived(self, name: str, build: Callable[[Generation], T]) -> T:
         """What ``build`` makes of this generation, made once (the first caller builds it,
@@ -158,13 +161,13 @@ class Generation:
             value: T = self._derived[name]
             return value
 
-    def typo_index(self) -> TypoIndex:
-        """The vocabulary of this generation, for typo tolerance (see query/typos.py)."""
-        return self.derived("typos", _build_typo_index)
+    def typo_index(self) -> TypoIndexes:
+        """The vocabulary of this generation, for typo tolerance (see query/typos.py):
+        the previous generation's index of each segment they share, new ones built."""
+        return self.derived("typos", _build_typo_indexes)
 
     def lexicon(self, field: str) -> set[str]:
-        """Every term of a field (deleted documents' terms too, until a merge drops them).
-        Read segment by segment: Whoosh's merged lexicon costs four times as much."""
+        """Every term of a field (deleted documents' terms too, until a merge drops them)."""
         terms: set[str] = set()
         with self.reading() as reader:
             for segreader, _ in reader.leaf_readers():
@@ -374,6 +377,17 @@ class Generation:
             self._close_searcher()
 
 
-def _build_typo_index(gen: Generation) -> TypoIndex:
-    stems = {t for f in TEXT_FIELD_BOOSTS for t in gen.lexicon(f)}
-    return vocabulary(gen.lexicon("spelling"), stems)
+def _build_typo_indexes(gen: Generation) -> TypoIndexes:
+    parts: dict[str, TypoIndex] = {}
+    with gen.reading() as reader:
+        segments = [s for s, _ in reader.leaf_readers() if s.segment() is not None]
+        for segreader in segments:
+            seg_id = segreader.segment().segment_id()
+            part = gen.typo_parts.get(seg_id)
+            if part is None:
+                stems = {t.decode("utf-8") for f in TEXT_FIELD_BOOSTS for t in segreader.lexicon(f)}
+                plain = (t.decode("utf-8") for t in segreader.lexicon("spelling"))
+                part = vocabulary(plain, stems)
+            parts[seg_id] = part
+    gen.typo_parts = parts
+    return TypoIndexes(parts.values())

@@ -35,6 +35,8 @@ class IndexHandle:
         self._leases: dict[int, int] = {}  # id(generation) -> requests reading it
         # called with each generation leased (the access log notes it for its request)
         self.on_lease: Callable[[Generation], None] | None = None
+        # called with each generation opened, after it became current (a server warms it)
+        self.on_open: Callable[[Generation], None] | None = None
         self._retired: dict[int, Generation] = {}  # replaced, closed when their leases end
 
     @contextmanager
@@ -87,11 +89,18 @@ class IndexHandle:
         if generation is not None and now - self._checked_at < self.check_interval:
             return generation
         with self._lock:
+            opened = None
             if self._generation is None or now - self._checked_at >= self.check_interval:
-                self._replace(self._load(self._generation))
+                before = self._generation
+                self._replace(self._load(before))
                 self._checked_at = now
-            assert self._generation is not None
-            return self._generation
+                if self._generation is not before:
+                    opened = self._generation
+            current = self._generation
+            assert current is not None
+        if opened is not None and self.on_open is not None:
+            self.on_open(opened)
+        return current
 
     def _load(self, previous: Generation | None) -> Generation:
         """The generation the manifest names now; ``previous`` when nothing was committed.
@@ -119,8 +128,9 @@ class IndexHandle:
                 searcher.close()
                 return previous
             segments = previous.segment_arrays if previous is not None else {}
+            typo_parts = previous.typo_parts if previous is not None else {}
             with gc_paused():  # ~100k value and slug objects, no cycles
-                return Generation(self.index_dir, live, searcher, number, segments)
+                return Generation(self.index_dir, live, searcher, number, segments, typo_parts)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _manifest(self) -> Manifest:

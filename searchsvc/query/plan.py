@@ -17,13 +17,20 @@ from searchsvc.entities.dictionary import CompanyDictionary
 from searchsvc.entities.tickers import find_companies
 from searchsvc.errors import BadQuery
 from searchsvc.indexing.schema import FACET_FIELDS
-from searchsvc.query.expansion import CompanyFinder, expand_companies, resolve_tickers
+from searchsvc.query.expansion import (
+    CompanyFinder,
+    SynonymExpansion,
+    expand_companies,
+    expand_synonyms,
+    resolve_tickers,
+)
 from searchsvc.query.forgiving import forgiving_words
 from searchsvc.query.generation import Generation
 from searchsvc.query.querylang import QuerySyntaxError, parse
 from searchsvc.query.request import SearchRequest
 from searchsvc.query.results import Limit
 from searchsvc.query.scoring import Evaluator, Matched
+from searchsvc.query.synonyms import Synonyms
 from searchsvc.query.tree import And, MatchAll, Node, Not, Or, Ticker, Word, to_text
 from searchsvc.query.typos import Correction
 
@@ -52,6 +59,7 @@ class Plan:
     # completion (the first key of a relevance ordering); None when every match is exact
     inexact: np.ndarray | None
     corrections: tuple[Correction, ...]
+    synonyms: tuple[SynonymExpansion, ...]
 
 
 def parse_query(request: SearchRequest, companies: CompanyDictionary, q: str | None = None) -> Node:
@@ -74,14 +82,19 @@ def plan_request(
     companies: CompanyDictionary,
     traced: list[int] | None = None,
     q: str | None = None,
+    synonyms: Synonyms | None = None,
 ) -> Plan:
     """The request's masks and scores, relaxed when match=all finds nothing; with ``q``,
     for that query text instead of request.q (our own text, such as a suggestion: not
     validated as a reader's). With ``traced`` documents, the evaluator keeps their score
     shares (see scoring.Evaluator)."""
     tree = parse_query(request, companies, q)
+    expansions: list[SynonymExpansion] = []
+    if synonyms is not None:  # words with synonyms also match them
+        tree, expansions = expand_synonyms(tree, synonyms)
     text_q = request.q if q is None else q
-    forgiving = forgiving_words(tree, text_q, request.typos, request.prefix)
+    added = frozenset(id(n) for e in expansions for n in e.alternatives)
+    forgiving = forgiving_words(tree, text_q, request.typos, request.prefix, added)
     evaluator = Evaluator(gen, traced, forgiving, request.typos)
     filters = _filters(gen, request, companies)
     positives, negatives = split(tree)
@@ -144,6 +157,7 @@ def plan_request(
         coverage=coverage,
         inexact=inexact,
         corrections=tuple(evaluator.corrections),
+        synonyms=tuple(expansions),
     )
 
 

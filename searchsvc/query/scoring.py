@@ -23,7 +23,7 @@ from searchsvc.query.forgiving import Forgiving
 from searchsvc.query.generation import Generation
 from searchsvc.query.results import Limit, short_list
 from searchsvc.query.tree import And, DateRange, MatchAll, Node, Not, Or, Phrase, Ticker, Word
-from searchsvc.query.typos import Correction, allowed_typos, best_guess
+from searchsvc.query.typos import Correction, allowed_typos, best_guesses
 
 # BM25's term-frequency saturation and length normalisation
 K1 = 1.2
@@ -195,7 +195,14 @@ class Evaluator:
                 result.trace[key] = result.trace[key] * at
 
     def evaluate(self, node: Node, positive: bool = True) -> Matched | None:
-        """The node's matches; None for a node that constrains nothing (a stop word)."""
+        """The node's matches; None for a node that constrains nothing (a stop word).
+        What a synonym added matches inexactly (it ranks below the words as typed)."""
+        result = self._evaluate(node, positive)
+        if result is not None and id(node) in self.forgiving.synonyms:
+            result.exact = np.zeros(self.size, bool)
+        return result
+
+    def _evaluate(self, node: Node, positive: bool) -> Matched | None:
         if isinstance(node, MatchAll):
             return self.everything()
         if isinstance(node, Word):
@@ -274,16 +281,26 @@ class Evaluator:
         """The last word as typed, or any indexed word it begins (the reader may still be
         typing it). Completions rank below the word as typed (Matched.exact), and, by
         sharing the idf of the most frequent one and a weight growing with their own
-        frequency, a frequent completion ranks above a rare one."""
+        frequency, a frequent completion ranks above a rare one.
+
+        The word as typed counts as a whole word only when articles write it so (it is in
+        the `spelling` vocabulary) or it is its own stem: "amaz" is the stem of "amazing",
+        but a reader who typed it is as likely on the way to "amazon", so there its stem
+        is one more completion."""
         prefix = prefix_form(node.text)
         if len(prefix) < MIN_PREFIX_LENGTH:
             return exact
+        whole = term == prefix or self.gen.doc_frequency("spelling", prefix) > 0
         limit = SHORT_PREFIX_TERMS if len(prefix) <= SHORT_PREFIX_LENGTH else MAX_PREFIX_TERMS
-        parts: list[Matched | None] = [exact]
+        parts: list[Matched | None] = [exact] if whole else []
         for field_name, boost in fields.items():
             terms = [
-                t for t in self.gen.expand_prefix(field_name, prefix, limit).terms if t != term
+                t
+                for t in self.gen.expand_prefix(field_name, prefix, limit).terms
+                if t != term or not whole
             ]
+            if not whole and term not in terms and self.gen.doc_frequency(field_name, term):
+                terms.append(term)
             if not terms:
                 continue
             frequency = {t: self.gen.doc_frequency(field_name, t) for t in terms}
@@ -301,10 +318,10 @@ class Evaluator:
                     self._leaf(part, leaf, ids, contributions)
                 parts.append(part)
                 self.highlight_terms.add(t)
-        if len(parts) == 1:
+        if whole and len(parts) == 1:
             return exact
         completed = self.combine(parts, all_=False) or exact
-        completed.exact = exact.mask.copy()
+        completed.exact = exact.mask.copy() if whole else np.zeros(self.size, bool)
         return completed
 
     def _correct(self, node: Word, fields: dict[str, float]) -> Matched | None:
@@ -327,13 +344,20 @@ class Evaluator:
         live = [c for c in found if frequency[c.term]]
         if not live:
             return None
-        best = best_guess(live, frequency, typed)
-        others = tuple(dict.fromkeys(c.word for c in live if c.term != best.term))
-        self.corrections.append(
-            Correction(node.text, best.word, best.term, best.distance, frequency[best.term], others)
-        )
-        self.highlight_terms.add(best.term)
-        result = self._term_any_field(best.term, fields, node.text, kind="correction")
+        guesses = best_guesses(live, frequency, typed)
+        chosen = {g.term for g in guesses}
+        others = tuple(dict.fromkeys(c.word for c in live if c.term not in chosen))
+        parts: list[Matched | None] = []
+        for guess in guesses:
+            self.corrections.append(
+                Correction(
+                    node.text, guess.word, guess.term, guess.distance, frequency[guess.term], others
+                )
+            )
+            self.highlight_terms.add(guess.term)
+            parts.append(self._term_any_field(guess.term, fields, node.text, kind="correction"))
+        result = self.combine(parts, all_=False)
+        assert result is not None
         result.exact = np.zeros(self.size, bool)
         return result
 

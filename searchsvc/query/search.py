@@ -29,25 +29,36 @@ from searchsvc.query.plan import Plan, apply_filters, order_hits, plan_request
 from searchsvc.query.request import SearchRequest
 from searchsvc.query.results import FacetValue, Hit, SearchResults
 from searchsvc.query.spelling import suggest
+from searchsvc.query.synonyms import Synonyms, default_synonyms
 
 FACET_SIZE = 20
 
 
 def search(
-    handle: IndexHandle, request: SearchRequest, companies: CompanyDictionary | None = None
+    handle: IndexHandle,
+    request: SearchRequest,
+    companies: CompanyDictionary | None = None,
+    synonyms: Synonyms | None = None,
 ) -> SearchResults:
-    """Run one search on the handle's current generation."""
+    """Run one search on the handle's current generation (with the built-in company
+    dictionary and synonyms unless others are given)."""
     started = time.perf_counter()
     if companies is None:  # an empty dictionary is a choice, not a missing one
         companies = default_companies()
+    if synonyms is None:
+        synonyms = default_synonyms()
     with handle.lease() as gen:
-        return _search(gen, request, companies, started)
+        return _search(gen, request, companies, synonyms, started)
 
 
 def _search(
-    gen: Generation, request: SearchRequest, companies: CompanyDictionary, started: float
+    gen: Generation,
+    request: SearchRequest,
+    companies: CompanyDictionary,
+    synonyms: Synonyms,
+    started: float,
 ) -> SearchResults:
-    plan = plan_request(gen, request, companies)
+    plan = plan_request(gen, request, companies, synonyms=synonyms)
     final = apply_filters(plan.text.mask, plan.filters)
     total = int(final.sum())
     order = order_hits(gen, request.sort, final, plan.text.scores, plan.inexact)
@@ -63,7 +74,7 @@ def _search(
     suggestion = None
     limits = list(plan.limits)
     if total == 0 or plan.relaxed:
-        suggestion = suggest(gen, request, companies, limits)
+        suggestion = suggest(gen, request, companies, limits, synonyms)
     return SearchResults(
         request=request,
         total=total,

@@ -14,6 +14,7 @@ from searchsvc.query.generation import Generation
 from searchsvc.query.plan import plan_request
 from searchsvc.query.request import SearchRequest
 from searchsvc.query.results import Limit, short_list
+from searchsvc.query.synonyms import Synonyms
 
 # Did-you-mean looks up at most this many unknown words (a fuzzy walk of two lexicons
 # each), and none longer than a word can be.
@@ -26,6 +27,7 @@ def suggest(
     request: SearchRequest,
     companies: CompanyDictionary,
     limits: list[Limit] | None = None,
+    synonyms: Synonyms | None = None,
 ) -> str | None:
     """A corrected query when some words are unknown to the index and a close word exists.
 
@@ -80,7 +82,7 @@ def suggest(
         return None
     # the corrected query is our text, not the reader's: it may be a little longer than
     # MAX_QUERY_LENGTH, and is checked by searching it, not by validating it
-    plan = plan_request(gen, request, companies, q=corrected)
+    plan = plan_request(gen, request, companies, q=corrected, synonyms=synonyms)
     return corrected if plan.text.mask.any() else None
 
 

@@ -5,12 +5,16 @@ of two neighbouring letters counts as one, and a change to the first letter coun
 (readers rarely get the first letter wrong, and a different first letter makes another
 word far more often than a typo).
 
-A TypoIndex is built once per generation over its vocabulary: the plain words of the
+A TypoIndex is built once per index segment over its vocabulary: the plain words of the
 `spelling` field (titles, excerpts, tags, keywords, as written) and the stems of the text
-fields. It is a symmetric-deletion index (SymSpell): every word is stored under the
-strings its deletions of up to two letters make, as 32-bit hashes in one sorted NumPy
-array, and a typed word is looked up by its own deletions. So a lookup costs a few dozen
-binary searches and the distance to each candidate, never a walk of the vocabulary.
+fields. Segments never change, so a new generation reuses the indexes of the segments it
+shares with the previous one and builds only those of its new segments (TypoIndexes).
+Each is a symmetric-deletion index (SymSpell): every word is stored under the strings its
+deletions of up to two letters make, as 32-bit hashes in one sorted NumPy array, and a
+typed word is looked up by its own deletions. So a lookup costs a few dozen binary
+searches and the distance to each candidate, never a walk of the vocabulary. A word of a
+segment whose articles were all deleted can still be a candidate: callers keep the
+candidates that live articles have.
 """
 
 from __future__ import annotations
@@ -34,6 +38,11 @@ MAX_WORD_LETTERS = 30  # longer "words" are junk (URLs, hashes); a lookup ignore
 # A word stored for two typos: 7+ letters (a 9-letter word two typos away has 7 at least)
 TWO_TYPOS_STORED = TWO_TYPOS_LETTERS - MAX_TYPOS
 FIRST_LETTER_COST = 2
+# A misspelt word is searched as each of the closest words (at most MAX_GUESSES) used in at
+# least GUESS_SHARE as many articles as the most used: Meilisearch searches every word
+# within the typo budget; this keeps the ones a reader plausibly meant.
+MAX_GUESSES = 3
+GUESS_SHARE = 0.1
 
 
 def allowed_typos(word: str, setting: str) -> int:
@@ -131,8 +140,31 @@ class TypoIndex:
                 yield Candidate(word, term, d, word in self.written)
 
 
+class TypoIndexes:
+    """The typo indexes of a generation's segments, looked up as one."""
+
+    def __init__(self, parts: Iterable[TypoIndex]) -> None:
+        self.parts = list(parts)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(p.nbytes for p in self.parts)
+
+    def within(self, typed: str, max_typos: int) -> Iterator[Candidate]:
+        """TypoIndex.within over every segment: each word once, closest first."""
+        found: dict[str, Candidate] = {}
+        for part in self.parts:
+            for c in part.within(typed, max_typos):
+                known = found.get(c.word)
+                if known is None:
+                    found[c.word] = c
+                elif c.written and not known.written:
+                    found[c.word] = Candidate(c.word, c.term, c.distance, True)
+        yield from sorted(found.values(), key=lambda c: (c.distance, c.word))
+
+
 def vocabulary(plain_words: Iterable[str], stems: Iterable[str]) -> TypoIndex:
-    """The TypoIndex of a generation: the plain words as written and the stems of the text
+    """The TypoIndex of a segment: the plain words as written and the stems of the text
     fields; letters only, so numbers and symbols are never the target of a correction."""
     written = (w for w in plain_words if w.isalpha() and plain_word_of(w) == w)
     return TypoIndex(written, (s for s in stems if s.isalpha()))
@@ -160,6 +192,31 @@ def best_guess(candidates: Iterable[Candidate], frequency: dict[str, int], typed
         shown = min(same, key=lambda c: (typo_distance(typed, c.word), c.word))
         return Candidate(shown.word, best.term, best.distance, True)
     return best
+
+
+def best_guesses(
+    candidates: Iterable[Candidate],
+    frequency: dict[str, int],
+    typed: str,
+    at_most: int = MAX_GUESSES,
+) -> list[Candidate]:
+    """The words a reader may have meant: best_guess first, then the other words as close
+    to what was typed and used in at least GUESS_SHARE as many articles ("tesls" is
+    "tests" or "tesla"), one per term, at most ``at_most``."""
+    pool = list(candidates)
+    if not pool:
+        return []
+    best = best_guess(pool, frequency, typed)
+    guesses = [best]
+    floor = frequency[best.term] * GUESS_SHARE
+    for term in sorted(
+        {c.term for c in pool if c.distance == best.distance and c.term != best.term},
+        key=lambda t: (-frequency[t], t),
+    ):
+        if len(guesses) == at_most or frequency[term] < floor:
+            break
+        guesses.append(best_guess([c for c in pool if c.term == term], frequency, typed))
+    return guesses
 
 
 @dataclass(frozen=True)

@@ -1,19 +1,21 @@
-"""The public JSON API: /api/search, /api/articles/<slug>, /healthz."""
+"""The public JSON API: /api/search, /api/suggest, /api/articles/<slug>, /healthz."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from flask import Blueprint, request
+from flask import Blueprint, current_app, request
 from werkzeug.datastructures import MultiDict
 
 from searchsvc.errors import BadParameter, IndexNotFound
 from searchsvc.indexing.layout import read_last_report
 from searchsvc.indexing.schema import FACET_FIELDS, stored_as_article_json
-from searchsvc.query.request import SearchRequest
+from searchsvc.query.request import MAX_QUERY_LENGTH, TYPOS, SearchRequest
 from searchsvc.query.results import results_to_json
-from searchsvc.web.args import comma_arg, int_arg, list_arg, search_args_from_json
+from searchsvc.query.suggestions import DEFAULT_LIMIT, MAX_LIMIT, suggest
+from searchsvc.web.args import comma_arg, count_arg, int_arg, list_arg, search_args_from_json
+from searchsvc.web.popular import popular_of
 from searchsvc.web.querylog import record_search
 from searchsvc.web.service import service
 
@@ -37,7 +39,7 @@ def search_request_from_args(args: MultiDict[str, str] | None = None) -> SearchR
         date_to=args.get("to") or None,
         facets=comma_arg(args, "facets", tuple(FACET_FIELDS)),
         strict=args.get("strict", "").lower() in ("1", "true", "yes"),
-        typos=args.get("typos") or "auto",
+        typos=args.get("typos") or service().default_typos,
         prefix=args.get("prefix") or "last",
     )
 
@@ -61,6 +63,23 @@ def search_post() -> dict[str, Any]:
     except ValueError:
         raise BadParameter("the body is not valid JSON") from None
     return _search(search_request_from_args(search_args_from_json(body)))
+
+
+@bp.get("/api/suggest")
+def suggestions() -> dict[str, Any]:
+    """Completions for a search box's dropdown (see query/suggestions.py)."""
+    q = request.args.get("q", "")
+    if len(q) > MAX_QUERY_LENGTH:
+        raise BadParameter(f"q is {len(q)} characters; at most {MAX_QUERY_LENGTH}")
+    limit = count_arg(request.args, "limit", DEFAULT_LIMIT, MAX_LIMIT)
+    typos = request.args.get("typos") or "auto"
+    if typos not in TYPOS:
+        raise BadParameter(f"typos must be one of {', '.join(TYPOS)}, not {typos!r}")
+    searchsvc = service()
+    popular = popular_of(current_app).current()
+    with searchsvc.lease() as gen:
+        found = suggest(gen, q, searchsvc.companies, popular, limit, typos)
+    return {"query": q, "suggestions": [s.to_json() for s in found]}
 
 
 @bp.get("/api/articles/<path:slug>")

@@ -4,6 +4,7 @@ JSON, none is a 5xx, and highlights stay short whatever the article's size."""
 
 from __future__ import annotations
 
+import html
 import shutil
 from urllib.parse import quote
 
@@ -68,17 +69,46 @@ def check_answer(body: dict[str, object]) -> None:
             assert len(text) < 1_000  # a passage, never the 4.8 MB article
 
 
+TYPO_WORDS = st.sampled_from(["nvdia", "nivdia", "earnigns", "alhpa", "abacsu", "semicondutor"])
+# misspelt words and words cut short, mixed with the rest: typos and completions on
+FORGIVEN = st.lists(TYPO_WORDS | st.sampled_from(["ab", "alp", "nvid", "gam", "x"]) | QUERIES).map(
+    lambda parts: " ".join(parts)[:MAX_QUERY_LENGTH]
+)
+
+
 @FUZZ
-@given(q=QUERIES, match=st.sampled_from(["all", "any"]), per_page=st.sampled_from([10, 50]))
+@given(
+    q=QUERIES | FORGIVEN,
+    match=st.sampled_from(["all", "any"]),
+    per_page=st.sampled_from([10, 50]),
+    typos=st.sampled_from(["auto", "0", "1", "2"]),
+    prefix=st.sampled_from(["last", "none"]),
+)
 def test_no_query_fails_or_returns_a_huge_highlight(
-    client: FlaskClient, q: str, match: str, per_page: int
+    client: FlaskClient, q: str, match: str, per_page: int, typos: str, prefix: str
 ) -> None:
-    body = {"q": q, "match": match, "per_page": per_page}
+    body = {"q": q, "match": match, "per_page": per_page, "typos": typos, "prefix": prefix}
     response = client.post("/api/search", json=body)  # POST: any 512 characters fit
     assert response.status_code == 200, (q, response.get_json())
     answer = response.get_json()
     check_answer(answer)
     assert isinstance(answer["limits"], list)
+    assert all(set(c) == {"from", "to"} for c in answer["corrections"])
+
+
+@FUZZ
+@given(q=QUERIES | FORGIVEN, limit=st.integers(1, 20))
+def test_no_suggestion_request_fails_or_leaks_markup(
+    client: FlaskClient, q: str, limit: int
+) -> None:
+    response = client.get("/api/suggest", query_string={"q": q, "limit": limit})
+    assert response.status_code == 200, (q, response.get_json())
+    answer = response.get_json()
+    assert len(answer["suggestions"]) <= limit
+    for item in answer["suggestions"]:
+        # HTML-safe: the only markup is <mark>, and without it the text is the escaped text
+        bare = item["highlighted"].replace("<mark>", "").replace("</mark>", "")
+        assert "<" not in bare and bare == html.escape(item["text"])
 
 
 def test_the_huge_article_is_found_and_highlighted_briefly(client: FlaskClient) -> None:

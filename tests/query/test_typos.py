@@ -174,7 +174,7 @@ def test_the_settings_turn_forgiveness_off() -> None:
 @pytest.mark.parametrize(
     ("q", "corrections"),
     [
-        ("nvdia", [("nvdia", "nvidia")]),
+        ("nvdia", [("nvdia", "nvidia"), ("nvdia", "nvda")]),  # both as close, both used
         ("nvidai earnings", [("nvidai", "nvidia")]),
         ("berkshre hathaway", [("berkshre", "berkshire")]),
         ("semicondutor export controls", [("semicondutor", "semiconductor")]),
