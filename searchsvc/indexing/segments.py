@@ -27,6 +27,8 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.reading import SegmentReader
 
 from searchsvc.indexing.schema import FACET_FIELDS, TEXT_FIELD_BOOSTS
+from searchsvc.indexing.vocabulary import MAGIC as TYPOS_MAGIC
+from searchsvc.indexing.vocabulary import save_typo_index_of, typos_path
 
 VALUE_FIELDS = tuple(FACET_FIELDS.values()) + ("published", "unknown_symbols")
 Postings = tuple[np.ndarray, np.ndarray]  # (docnums int32, weights float32)
@@ -208,9 +210,11 @@ def segment_arrays(folder: Path, segreader: Any) -> SegmentArrays:
 
 
 def save_arrays_of(folder: Path, segreader: Any) -> None:
-    """Compute and save the arrays of one segment of the Whoosh index in folder."""
+    """Compute and save the arrays and the typo index of one segment of the Whoosh index
+    in folder."""
     path = arrays_path(folder, segreader.segment().segment_id())
     save_segment_arrays(path, compute_segment_arrays(segreader))
+    save_typo_index_of(folder, segreader)
 
 
 def save_new_segment_arrays(ix: Any, segment: Any) -> None:
@@ -231,14 +235,16 @@ def save_missing_arrays(ix: Any) -> None:
             segment = segreader.segment()
             if segment is None:  # the reader of an index with no documents at all
                 continue
-            if not _starts_with_magic(arrays_path(folder, segment.segment_id())):
+            if not _starts_with_magic(arrays_path(folder, segment.segment_id()), MAGIC):
                 save_arrays_of(folder, segreader)
+            elif not _starts_with_magic(typos_path(folder, segment.segment_id()), TYPOS_MAGIC):
+                save_typo_index_of(folder, segreader)  # an index from before typo files
 
 
-def _starts_with_magic(path: Path) -> bool:
+def _starts_with_magic(path: Path, magic: bytes) -> bool:
     try:
         with open(path, "rb") as f:
-            return f.read(len(MAGIC)) == MAGIC
+            return f.read(len(magic)) == magic
     except OSError:
         return False
 

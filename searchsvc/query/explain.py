@@ -34,7 +34,7 @@ from searchsvc.query.scoring import K1, B, Evaluator, Leaf, Trace
 from searchsvc.query.spelling import suggest
 from searchsvc.query.synonyms import Synonyms, default_synonyms
 from searchsvc.query.tree import Node, Not, Phrase, Ticker, Word, to_json, to_text, walk
-from searchsvc.query.typos import allowed_typos
+from searchsvc.query.typos import GUESS_SHARE, Correction, allowed_typos
 
 EXPLAIN_HITS = 10
 WHY_NOT_FIELDS = tuple(TEXT_FIELD_BOOSTS)
@@ -166,10 +166,7 @@ def _expansions(
                     "articles whose extracted tickers include it",
                 }
             )
-    prefixes: dict[str, dict[str, list[str]]] = {}
-    for written, field, terms in trace.prefixes:
-        prefixes.setdefault(written, {})[field] = terms
-    for written, by_field in prefixes.items():
+    for written, by_field in _by_word(trace.prefixes).items():
         out.append(
             {
                 "kind": "prefix",
@@ -179,28 +176,11 @@ def _expansions(
                 f"per field (at most {MAX_PREFIX_TERMS} each)",
             }
         )
+    first_of: dict[str, Correction] = {}
     for fix in plan.corrections:
-        considered = f"; also within reach: {', '.join(fix.considered)}" if fix.considered else ""
-        out.append(
-            {
-                "kind": "correction",
-                "written": fix.typed,
-                "searched": fix.word,
-                "term": fix.term,
-                "distance": fix.distance,
-                "documents": fix.articles,
-                "considered": list(fix.considered),
-                "why": f"{fix.typed!r} is in no article; {fix.word!r} is the closest indexed word "
-                f"({fix.distance} typo{'s' if fix.distance != 1 else ''}, of "
-                f"{allowed_typos(prefix_form(fix.typed), request.typos)} allowed), then the most "
-                f"used ({fix.articles} articles){considered}. Articles found through it rank "
-                "below those matching the words as typed",
-            }
-        )
-    completions: dict[str, dict[str, list[str]]] = {}
-    for written, field, terms in plan.evaluator.completions:
-        completions.setdefault(written, {})[field] = terms
-    for written, by_field in completions.items():
+        best = first_of.setdefault(fix.typed, fix)
+        out.append({"kind": "correction", **_correction(fix, best, request.typos)})
+    for written, by_field in _by_word(plan.evaluator.completions).items():
         out.append(
             {
                 "kind": "completion",
@@ -234,6 +214,43 @@ def _expansions(
                 }
             )
     return out
+
+
+def _by_word(expanded: list[tuple[str, str, list[str]]]) -> dict[str, dict[str, list[str]]]:
+    """(word, field, terms) triples as word -> field -> terms."""
+    grouped: dict[str, dict[str, list[str]]] = {}
+    for written, field, terms in expanded:
+        grouped.setdefault(written, {})[field] = terms
+    return grouped
+
+
+def _correction(fix: Correction, best: Correction, typos: str) -> dict[str, Any]:
+    """One word searched for a misspelt one, with why it was chosen (``best`` is the first
+    choice for the same typed word)."""
+    allowed = allowed_typos(prefix_form(fix.typed), typos)
+    typo_count = f"{fix.distance} typo{'s' if fix.distance != 1 else ''} of {allowed} allowed"
+    if fix is best:
+        why = (
+            f"{fix.typed!r} is in no article; {fix.word!r} is the closest indexed word "
+            f"({typo_count}), then the most used ({fix.articles} articles)"
+        )
+    else:
+        why = (
+            f"as close to {fix.typed!r} as {best.word!r} ({typo_count}) and in "
+            f"{fix.articles} articles, at least {GUESS_SHARE:.0%} of {best.word!r}'s: the "
+            "reader may have meant either"
+        )
+    if fix.considered:
+        why += f"; also within reach: {', '.join(fix.considered)}"
+    return {
+        "written": fix.typed,
+        "searched": fix.word,
+        "term": fix.term,
+        "distance": fix.distance,
+        "documents": fix.articles,
+        "considered": list(fix.considered),
+        "why": why + ". Articles found through it rank below those matching the words as typed",
+    }
 
 
 def _filters(request: SearchRequest, plan: Plan) -> list[dict[str, Any]]:

@@ -36,8 +36,9 @@ from searchsvc.indexing.segments import (
     read_postings,
     segment_arrays,
 )
+from searchsvc.indexing.vocabulary import TypoIndex, segment_typo_index
 from searchsvc.query.columns import column_from_pairs
-from searchsvc.query.typos import TypoIndex, TypoIndexes, vocabulary
+from searchsvc.query.typos import TypoIndexes
 
 POSTINGS_CACHE_ENTRIES = 2_000_000  # postings and positions kept per generation (~16 MB)
 POSITION_BITS = (
@@ -76,6 +77,7 @@ class Generation:
         typo_parts: dict[str, TypoIndex] | None = None,
     ):
         self.index_dir = index_dir
+        self.live_dir = live_dir
         self.number = number
         self.searcher = searcher
         # Whoosh's readers seek and read file objects they share (a BytesIO over the
@@ -384,10 +386,6 @@ def _build_typo_indexes(gen: Generation) -> TypoIndexes:
         for segreader in segments:
             seg_id = segreader.segment().segment_id()
             part = gen.typo_parts.get(seg_id)
-            if part is None:
-                stems = {t.decode("utf-8") for f in TEXT_FIELD_BOOSTS for t in segreader.lexicon(f)}
-                plain = (t.decode("utf-8") for t in segreader.lexicon("spelling"))
-                part = vocabulary(plain, stems)
-            parts[seg_id] = part
+            parts[seg_id] = segment_typo_index(gen.live_dir, segreader) if part is None else part
     gen.typo_parts = parts
     return TypoIndexes(parts.values())

@@ -241,3 +241,22 @@ def test_explain_needs_the_token(admin: FlaskClient) -> None:
     assert admin.get("/admin/explain?q=x").status_code == 401
     wrong = {"Authorization": "Bearer nope"}
     assert admin.get("/admin/explain?q=x", headers=wrong).status_code == 401
+
+
+def test_each_correction_is_listed_with_its_distance_and_why(admin: FlaskClient) -> None:
+    fixes = [e for e in explain(admin, q="nvdia")["expansions"] if e["kind"] == "correction"]
+    assert [(f["written"], f["searched"], f["distance"]) for f in fixes] == [
+        ("nvdia", "nvidia", 1),
+        ("nvdia", "nvda", 1),
+    ]
+    assert all(f["documents"] > 0 for f in fixes)
+    assert "closest indexed word (1 typo of 1 allowed)" in fixes[0]["why"]
+    assert "the reader may have meant either" in fixes[1]["why"]
+
+
+def test_a_hit_found_through_a_completion_shows_it_in_its_breakdown(admin: FlaskClient) -> None:
+    hits = explain(admin, q="nvid")["hits"]
+    kinds = {part["kind"] for hit in hits for part in hit["breakdown"]}
+    assert "completion" in kinds
+    for hit in hits:  # the parts still add up to the score
+        assert sum(p["value"] for p in hit["breakdown"]) == pytest.approx(hit["score"], abs=1e-3)

@@ -18,6 +18,7 @@ from whoosh.reading import IndexReader, MultiReader, SegmentReader
 
 from searchsvc.indexing.build import build_index
 from searchsvc.indexing.schema import TEXT_FIELD_BOOSTS
+from searchsvc.indexing.vocabulary import TypoIndex
 from searchsvc.query.expansion import MAX_PREFIX_TERMS, MAX_PREFIX_WORDS
 from searchsvc.query.generation import Generation
 from searchsvc.query.handle import IndexHandle
@@ -29,7 +30,6 @@ from searchsvc.query.scoring import MAX_CORRECTED_WORDS, Evaluator, Matched
 from searchsvc.query.search import search
 from searchsvc.query.spelling import MAX_SUGGEST_WORDS
 from searchsvc.query.tree import Word
-from searchsvc.query.typos import TypoIndex
 from tests.conftest import article_text, write_article
 
 FIELDS = len(TEXT_FIELD_BOOSTS)

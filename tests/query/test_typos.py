@@ -3,12 +3,22 @@ forgiven, and what a search does with them."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from searchsvc.indexing.build import build_index
+from searchsvc.indexing.vocabulary import (
+    MAGIC,
+    Candidate,
+    TypoIndex,
+    deletions,
+    typo_distance,
+    typos_path,
+)
 from searchsvc.query.forgiving import forgiving_words
 from searchsvc.query.handle import IndexHandle
 from searchsvc.query.querylang import parse
@@ -17,14 +27,7 @@ from searchsvc.query.results import SearchResults, results_to_json
 from searchsvc.query.scoring import MAX_CORRECTED_WORDS
 from searchsvc.query.search import search
 from searchsvc.query.tree import walk
-from searchsvc.query.typos import (
-    Candidate,
-    TypoIndex,
-    allowed_typos,
-    best_guess,
-    deletions,
-    typo_distance,
-)
+from searchsvc.query.typos import allowed_typos, best_guess
 from tests.conftest import article_text, write_article
 
 
@@ -98,7 +101,7 @@ WORDS = ["nvidia", "nvda", "stake", "stakes", "softbank", "semiconductor", "tech
 def test_the_index_finds_every_word_within_reach(
     typed: str, allowed: int, expected: list[str]
 ) -> None:
-    index = TypoIndex(WORDS)
+    index = TypoIndex.build(WORDS)
     assert sorted(c.word for c in index.within(typed, allowed)) == expected
 
 
@@ -110,7 +113,7 @@ def test_the_index_finds_every_word_within_reach(
 def test_the_index_agrees_with_a_scan_of_the_vocabulary(words: list[str], typed: str) -> None:
     """The deletion index is a faster scan, never a different one."""
     allowed = allowed_typos(typed, "auto")
-    found = {c.word for c in TypoIndex(words).within(typed, allowed)}
+    found = {c.word for c in TypoIndex.build(words).within(typed, allowed)}
     # words the index stores for fewer typos: 3 letters none, 4-6 letters one
     scan = {
         w
@@ -268,3 +271,63 @@ def test_typos_are_looked_up_for_a_bounded_number_of_words(seed_handle: IndexHan
     results = run(seed_handle, words, match="any")
     assert len(results.corrections) == MAX_CORRECTED_WORDS
     assert [limit.code for limit in results.limits] == ["typo_words"]
+
+
+# --- the typo index on disk ---------------------------------------------------------------------
+
+
+def test_the_index_reads_back_what_it_saved(tmp_path: Path) -> None:
+    built = TypoIndex.build(["nvidia", "softbank", "semiconductor"], ["technolog"])
+    built.save(tmp_path / "x.typos")
+    loaded = TypoIndex.load(tmp_path / "x.typos")
+    assert loaded is not None and len(loaded) == len(built) == 4
+    for typed, allowed in [("nvdia", 1), ("softbnak", 1), ("semicondctr", 2), ("tecnolog", 1)]:
+        assert list(loaded.within(typed, allowed)) == list(built.within(typed, allowed))
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [b"", b"not an index", MAGIC + b"\xff" * 40, MAGIC],
+)
+def test_a_damaged_file_reads_as_none(tmp_path: Path, damage: bytes) -> None:
+    (tmp_path / "x.typos").write_bytes(damage)
+    assert TypoIndex.load(tmp_path / "x.typos") is None
+    assert TypoIndex.load(tmp_path / "missing.typos") is None
+
+
+def test_indexing_saves_each_segments_typo_index_and_readers_load_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    content = tmp_path / "content"
+    write_article(content, "a.md", article_text("Nvidia sells chips.", title="Nvidia", slug="a"))
+    build_index(content, tmp_path / "index", full=True)
+    write_article(content, "b.md", article_text("Softbank buys.", title="Softbank", slug="b"))
+    build_index(content, tmp_path / "index")  # a second segment
+    handle = IndexHandle.open(tmp_path / "index")
+    try:
+        with handle.lease() as gen:
+            with gen.reading() as reader:
+                ids = [s.segment().segment_id() for s, _ in reader.leaf_readers()]
+            assert all(typos_path(gen.live_dir, i).is_file() for i in ids)
+            from searchsvc.indexing import vocabulary
+
+            def no_build(segreader: object) -> TypoIndex:
+                raise AssertionError("a saved typo index was built again")
+
+            monkeypatch.setattr(vocabulary, "segment_vocabulary", no_build)
+            assert [c.word for c in gen.typo_index().within("softbnak", 1)] == ["softbank"]
+    finally:
+        handle.close()
+
+
+def test_an_index_without_typo_files_still_corrects(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    write_article(content, "a.md", article_text("Nvidia sells chips.", title="Nvidia", slug="a"))
+    build_index(content, tmp_path / "index", full=True)
+    for path in (tmp_path / "index").rglob("*.typos"):
+        path.unlink()
+    handle = IndexHandle.open(tmp_path / "index")
+    try:
+        assert [c.word for c in run(handle, "nvdia").corrections] == ["nvidia"]
+    finally:
+        handle.close()
