@@ -200,6 +200,24 @@ def test_search_prints_ranked_results(seed_index: Path) -> None:
     assert len(lines) == 5
 
 
+@pytest.mark.parametrize(
+    ("args", "first_lines"),
+    [
+        (["nvdia"], ["Searched nvdia as nvidia, nvdia as nvda"]),
+        (["nvdia", "--typos", "0"], ["Did you mean: nvidia"]),
+        (["nvid", "--prefix", "none", "--typos", "0"], []),
+    ],
+)
+def test_search_takes_the_typos_and_prefix_options(
+    seed_index: Path, args: list[str], first_lines: list[str]
+) -> None:
+    result = run("search", *args, "--index", seed_index)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[1 : 1 + len(first_lines)] == first_lines
+    assert lines[0].startswith("0 results") == ("--typos" in args)
+
+
 def test_search_says_relaxed_and_did_you_mean(seed_index: Path) -> None:
     relaxed = run("search", "nvidia xqzvbnm", "--index", seed_index)
     assert "(relaxed: dropped xqzvbnm)" in relaxed.stdout.splitlines()[0]

@@ -331,3 +331,10 @@ def test_an_index_without_typo_files_still_corrects(tmp_path: Path) -> None:
         assert [c.word for c in run(handle, "nvdia").corrections] == ["nvidia"]
     finally:
         handle.close()
+
+
+def test_a_typo_is_tried_before_a_word_is_dropped(seed_handle: IndexHandle) -> None:
+    results = run(seed_handle, "nvdia xqzvbnm")  # one word misspelt, one unknown
+    assert [c.word for c in results.corrections][:1] == ["nvidia"]
+    assert results.relaxed and results.dropped == ("xqzvbnm",)
+    assert results.total == run(seed_handle, "nvidia", prefix="none").total
