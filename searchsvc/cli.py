@@ -212,9 +212,9 @@ def watch_command(
 @click.option(
     "--typos",
     type=click.Choice(TYPOS),
-    default="auto",
-    show_default=True,
-    help="Typos a word may have: auto (5+ letters 1, 9+ letters 2), or at most 0, 1, 2.",
+    default=None,
+    help="Typos a word may have: auto (5+ letters 1, 9+ letters 2), or at most 0, 1, 2"
+    " [default: SEARCHSVC_TYPOS, else auto].",
 )
 @click.option(
     "--prefix",
@@ -237,6 +237,7 @@ def search_command(query: str, index_dir: Path | None, as_json: bool, **options:
     settings = load_settings({"INDEX_DIR": index_dir})
     for name in ("tags", "categories", "authors", "tickers"):
         options[name] = tuple(options[name])
+    options["typos"] = options["typos"] or settings["TYPOS"]
     request = SearchRequest(q=query, **options)
     synonyms = load_synonyms(settings["SYNONYMS_FILE"])
     handle = IndexHandle.open(settings["INDEX_DIR"])

@@ -218,6 +218,15 @@ def test_search_takes_the_typos_and_prefix_options(
     assert lines[0].startswith("0 results") == ("--typos" in args)
 
 
+def test_search_takes_its_typos_default_from_the_setting(
+    seed_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SEARCHSVC_TYPOS", "0")
+    assert run("search", "nvdia", "--index", seed_index).stdout.startswith("0 results")
+    monkeypatch.setenv("SEARCHSVC_TYPOS", "auto")
+    assert not run("search", "nvdia", "--index", seed_index).stdout.startswith("0 results")
+
+
 def test_search_says_relaxed_and_did_you_mean(seed_index: Path) -> None:
     relaxed = run("search", "nvidia xqzvbnm", "--index", seed_index)
     assert "(relaxed: dropped xqzvbnm)" in relaxed.stdout.splitlines()[0]

@@ -1141,3 +1141,13 @@ def test_a_body_the_client_cut_short_is_a_400_without_traceback(
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "bad_request"
     assert not [r for r in caplog.records if r.exc_info]
+
+
+@pytest.mark.parametrize(("setting", "total_is_zero"), [("0", True), ("auto", False)])
+def test_the_typos_setting_is_the_default_of_a_request(
+    seed_index: Path, setting: str, total_is_zero: bool
+) -> None:
+    app = create_app({"INDEX_DIR": seed_index, "TYPOS": setting, "QUERY_LOG": False})
+    client = app.test_client()
+    assert (search(client, q="nvdia")["total"] == 0) == total_is_zero
+    assert search(client, q="nvdia", typos="auto")["total"] > 0  # a request says otherwise
