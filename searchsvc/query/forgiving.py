@@ -4,8 +4,8 @@
 Only words that read as words are corrected: not numbers, symbols written in capitals,
 cashtags, quoted phrases, field terms (`ticker:`, `title:` …), exclusions, or words that
 named a company (those are known). The word completed is the query's last, unless the
-query ends with a space or its last part is a phrase, a field value, an exclusion or a
-company.
+query ends with a space or its last part is a phrase, a field value, an exclusion, a
+cashtag or a company name of several words.
 """
 
 from __future__ import annotations
@@ -59,10 +59,17 @@ def _collect(
     added are not the reader's: neither corrected nor completed."""
     if id(node) in added:
         leaves.append(None)
+    elif isinstance(node, Or) and any(isinstance(c, Ticker) for c in node.children):
+        # a company: its words are known (never corrected), but a last one may be a word
+        # on its way to another ("payp" is PayPay's symbol, and the start of "paypal")
+        typed = [c for c in node.children if not isinstance(c, Ticker)]
+        if plain and len(typed) == 1 and isinstance(typed[0], Word):
+            leaves.append(typed[0])
+        else:
+            leaves.append(None)
     elif isinstance(node, And | Or):
-        named = isinstance(node, Or) and any(isinstance(c, Ticker) for c in node.children)
         for child in node.children:
-            _collect(child, words, leaves, plain and not named, added)
+            _collect(child, words, leaves, plain, added)
     elif isinstance(node, Not):
         _collect(node.child, [], leaves, False, added)
     elif isinstance(node, Word) and plain and node.field is None and not node.prefix:

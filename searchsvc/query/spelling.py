@@ -1,25 +1,27 @@
 """Did you mean: a corrected query when some words of a request are unknown to the index
-and a close indexed word exists. Offered to the reader, never searched silently."""
+and a close indexed word exists. Offered to the reader, never searched silently (what a
+search corrects by itself is in typos.py; this also offers words too short for that).
+
+The words within reach come from the segments' typo indexes (indexing/vocabulary.py), as
+for typo tolerance: a few binary searches a word, never a walk of the vocabulary."""
 
 from __future__ import annotations
 
-import os
 import re
 
-from whoosh.reading import distance as damerau_distance
-
 from searchsvc.entities.dictionary import CompanyDictionary
-from searchsvc.indexing.analysis import prefix_form, query_terms, term_of
+from searchsvc.indexing.analysis import prefix_form, query_terms
 from searchsvc.query.generation import Generation
 from searchsvc.query.plan import plan_request
 from searchsvc.query.request import SearchRequest
 from searchsvc.query.results import Limit, short_list
 from searchsvc.query.synonyms import Synonyms
+from searchsvc.query.typos import best_guess
 
-# Did-you-mean looks up at most this many unknown words (a fuzzy walk of two lexicons
-# each), and none longer than a word can be.
+# Did-you-mean looks up at most this many unknown words, and none longer than a word can be.
 MAX_SUGGEST_WORDS = 5
 MAX_SUGGEST_WORD_LENGTH = 30
+TEXT_FIELDS = ("title", "body", "tags", "keywords")
 
 
 def suggest(
@@ -45,29 +47,9 @@ def suggest(
             skipped.append(raw)
             continue
         looked_up += 1
-        # Levenshtein here counts a swap of two letters as two edits, hence 2 from 5 letters;
-        # at distance 2 the first two letters must agree, which keeps the lookup fast
-        maxdist = 1 if len(word) < 5 else 2
-        with gen.reading() as reader:
-            spelling = list(reader.terms_within("spelling", word, maxdist, prefix=maxdist))
-            body = list(reader.terms_within("body", word, maxdist, prefix=maxdist))
-        candidates = {t: gen.doc_frequency("spelling", t) for t in spelling}
-        # body terms are stems; one that is its own stem is a word as written ("micron")
-        for t in body:
-            if t not in candidates and term_of(t) == t:
-                candidates[t] = gen.doc_frequency("body", t)
-        if not candidates:
+        best = _closest(gen, word)
+        if best is None:
             continue
-        best = min(
-            candidates,
-            # closest, then most used, then sharing more of the start (typos come later)
-            key=lambda t: (
-                damerau_distance(word, t),
-                -candidates[t],
-                -len(os.path.commonprefix([word, t])),
-                t,
-            ),
-        )
         corrected = re.sub(rf"(?<!\w){re.escape(raw)}(?!\w)", best, corrected, count=1)
         changed = True
     if skipped and limits is not None:
@@ -86,8 +68,16 @@ def suggest(
     return corrected if plan.text.mask.any() else None
 
 
+def _closest(gen: Generation, word: str) -> str | None:
+    """The indexed word closest to ``word`` (folded; one typo from 4 letters, two from 5),
+    then the most used: the word to offer in its place; None when none is in reach."""
+    allowed = 1 if len(word) < 5 else 2
+    found = list(gen.typo_index().within(word, allowed))
+    frequency = {c.term: max(gen.doc_frequency(f, c.term) for f in TEXT_FIELDS) for c in found}
+    live = [c for c in found if frequency[c.term]]
+    return best_guess(live, frequency, word).word if live else None
+
+
 def _known(gen: Generation, raw: str) -> bool:
     terms = query_terms(raw)
-    return not terms or any(
-        gen.doc_frequency(f, t) > 0 for t in terms for f in ("title", "body", "tags", "keywords")
-    )
+    return not terms or any(gen.doc_frequency(f, t) > 0 for t in terms for f in TEXT_FIELDS)

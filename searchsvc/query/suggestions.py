@@ -16,6 +16,7 @@ import bisect
 import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -66,9 +67,11 @@ class Entry:
     keys: tuple[str, ...] = ()  # folded words it is found by (its text's, and aliases')
 
 
-def words_of(text: str) -> list[str]:
-    """The folded words of a text, as typed prefixes are compared with them."""
-    return [w for w in (prefix_form(m) for m in WORD_PATTERN.findall(text)) if w]
+@lru_cache(maxsize=8192)
+def words_of(text: str) -> tuple[str, ...]:
+    """The folded words of a text, as typed prefixes are compared with them (memoised:
+    every request compares the same popular searches)."""
+    return tuple(w for w in (prefix_form(m) for m in WORD_PATTERN.findall(text)) if w)
 
 
 def keys_of(text: str) -> set[str]:

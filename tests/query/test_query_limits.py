@@ -19,6 +19,7 @@ from whoosh.reading import IndexReader, MultiReader, SegmentReader
 from searchsvc.indexing.build import build_index
 from searchsvc.indexing.schema import TEXT_FIELD_BOOSTS
 from searchsvc.indexing.vocabulary import TypoIndex
+from searchsvc.query import spelling
 from searchsvc.query.expansion import MAX_PREFIX_TERMS, MAX_PREFIX_WORDS
 from searchsvc.query.generation import Generation
 from searchsvc.query.handle import IndexHandle
@@ -411,11 +412,17 @@ def test_victims_are_the_fewest_leading_parts_to_drop(
 
 
 def spelling_lookups(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """Fuzzy lexicon walks (terms_within), by a one-segment reader or a multi-segment one."""
+    """Did-you-mean's lookups of an unknown word (in the typo indexes); a walk of a
+    lexicon (Whoosh's terms_within, by any reader) fails the test: it scans the vocabulary."""
     lookups: list[Any] = []
-    count_calls(monkeypatch, IndexReader, "terms_within", lookups)
-    count_calls(monkeypatch, SegmentReader, "terms_within", lookups)
+    count_calls(monkeypatch, spelling, "_closest", lookups)
+    for reader in (IndexReader, SegmentReader):
+        monkeypatch.setattr(reader, "terms_within", _no_vocabulary_walk)
     return lookups
+
+
+def _no_vocabulary_walk(*args: Any, **kwargs: Any) -> Any:
+    raise AssertionError("a lexicon was walked for a fuzzy lookup")
 
 
 def test_a_512_character_query_gets_its_suggestion(seed_handle: IndexHandle) -> None:
@@ -439,8 +446,7 @@ def test_spelling_is_looked_up_for_a_bounded_number_of_words(
     words = [f"blosom{c}" for c in LETTERS[:20]]  # unknown, and close to a word
     results = run(seed_handle, " ".join(words), typos="0")
     assert results.total == 0
-    # two lexicons (spelling, body) per word looked up
-    assert 0 < len(lookups) <= 2 * MAX_SUGGEST_WORDS
+    assert 0 < len(lookups) <= MAX_SUGGEST_WORDS  # one lookup per word
     assert codes(results) == ["suggestion_words"]
 
 
@@ -494,7 +500,7 @@ def test_any_query_does_bounded_work(
         monkeypatch.undo()
     # the query and its suggestion, each: its prefixes, and the last word's completion
     assert len(expansions) <= 2 * (MAX_PREFIX_WORDS + 1) * FIELDS
-    assert len(lookups) <= 2 * MAX_SUGGEST_WORDS
+    assert len(lookups) <= MAX_SUGGEST_WORDS
     # a word and its stem per word looked up, for the query and its suggestion
     assert len(typo_lookups) <= 2 * 2 * MAX_CORRECTED_WORDS
     assert results.total >= 0

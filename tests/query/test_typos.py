@@ -229,6 +229,7 @@ def rule_index(tmp_path_factory: pytest.TempPathFactory) -> IndexHandle:
         **{f"filler-{i}": (f"Filler {i}", "tariffs and other news") for i in range(4)},
         "rare": ("Rare word", "tariffication happens once."),
         "common-1": ("Common 1", "taxes and taxes"),
+        "paypal": ("PayPal results", "PayPal beat estimates."),
     }
     for slug, (title, body) in articles.items():
         write_article(content, f"{slug}.md", article_text(body, title=title, slug=slug))
@@ -338,3 +339,9 @@ def test_a_typo_is_tried_before_a_word_is_dropped(seed_handle: IndexHandle) -> N
     assert [c.word for c in results.corrections][:1] == ["nvidia"]
     assert results.relaxed and results.dropped == ("xqzvbnm",)
     assert results.total == run(seed_handle, "nvidia", prefix="none").total
+
+
+def test_a_last_word_that_is_a_symbol_still_completes(rule_index: IndexHandle) -> None:
+    # "payp" is PayPay's symbol (PAYP) and the start of "paypal": both are searched
+    assert "paypal" in slugs(run(rule_index, "payp"))
+    assert "paypal" not in slugs(run(rule_index, "payp", prefix="none"))
