@@ -1,6 +1,7 @@
 """Benchmark searchsvc against SQLite FTS5 and tantivy references doing the same search-box job.
 
 Run from the repository root:  python -m benchmarks.bench [--engine all|both|fts5|tantivy|searchsvc]
+                                                  [--mix default|typos|typing]
 See benchmarks/README.md for what is measured and the targets.
 """
 
@@ -29,8 +30,9 @@ from benchmarks.engines import (
     time_queries,
 )
 from benchmarks.gencorpus import generate_corpus
-from benchmarks.querymix import build_mix
+from benchmarks.querymix import MIXES, BenchQuery, build_mix, derive_mix
 from benchmarks.report import analyse, mix_summary, print_report, targets_met
+from searchsvc.ingest.articles import Article
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "news"
 ENGINE_CHOICES = {
@@ -69,12 +71,32 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="all = searchsvc, fts5 and tantivy (tantivy skipped when not installed);"
         " both = searchsvc and fts5 (default: %(default)s)",
     )
+    add_mix_option(p)
     p.add_argument("--json", type=Path, metavar="OUT", help="also write the results as JSON")
     p.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     args = p.parse_args(argv)
     if args.queries < 1 or args.repeat < 1 or (args.generate is not None and args.generate < 1):
         p.error("--queries, --repeat and --generate must be positive")
     return args
+
+
+def add_mix_option(p: argparse.ArgumentParser) -> None:
+    """``--mix``: the default query mix, or its typo'd or half-typed plain queries."""
+    p.add_argument(
+        "--mix",
+        choices=tuple(MIXES),
+        default="default",
+        help="default, or the default mix's plain queries with typos or their last word"
+        " half typed (default: %(default)s)",
+    )
+
+
+def query_mix(args: argparse.Namespace, articles: Sequence[Article]) -> list[BenchQuery]:
+    """``--mix`` of the seeded default mix of ``--queries`` queries over ``articles``."""
+    queries = derive_mix(build_mix(articles, args.queries, args.seed), args.mix)
+    if not queries:
+        raise SystemExit(f"error: the {args.mix} mix of {args.queries} queries is empty")
+    return queries
 
 
 def content_folder(args: argparse.Namespace, work: Path) -> Path:
@@ -99,7 +121,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     content_dir = content_folder(args, work)
     log(f"parsing {content_dir}")
     articles, unreadable, parse_s = load_articles(content_dir)
-    queries = build_mix(articles, args.queries, args.seed)
+    queries = query_mix(args, articles)
     wanted = list(ENGINE_CHOICES[args.engine])
     notes = []
     if "tantivy" in wanted and not tantivy_available():
@@ -135,6 +157,8 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         "unreadable": unreadable,
     }
     result["mix"] = {
+        "name": args.mix,
+        "from_queries": args.queries,
         "queries": len(queries),
         "seed": args.seed,
         "repeat": args.repeat,

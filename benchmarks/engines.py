@@ -14,13 +14,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from time import perf_counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from benchmarks.fts5ref import FACETS, Fts5Reference
 from benchmarks.querymix import BenchQuery
 from searchsvc.ingest.articles import Article
+
+if TYPE_CHECKING:
+    from searchsvc.query.handle import IndexHandle
 
 
 @dataclass
@@ -138,12 +141,13 @@ def tantivy_engine(
     return Engine("tantivy", lambda q: q, ref.search, ref.close, build)
 
 
-def searchsvc_engine(content_dir: Path, parse_s: float, work: Path) -> Engine:
-    """Full searchsvc build of ``content_dir`` (parse + extract + index), then open it."""
+def build_searchsvc(
+    content_dir: Path, parse_s: float, work: Path
+) -> tuple[IndexHandle, dict[str, float | int | None]]:
+    """Full searchsvc build of ``content_dir`` (parse + extract + index) into ``work``, then
+    open it: the handle and the build's figures (``parse_s``: load_corpus's own time)."""
     from searchsvc.indexing.build import build_index
     from searchsvc.query.handle import IndexHandle
-    from searchsvc.query.request import SearchRequest
-    from searchsvc.query.search import search
 
     index_dir = work / "searchsvc-index"
     start = perf_counter()
@@ -162,7 +166,15 @@ def searchsvc_engine(content_dir: Path, parse_s: float, work: Path) -> Engine:
         "report_seconds": float(report.seconds),
         "articles_per_s": documents / total_s,
     }
-    handle = IndexHandle.open(index_dir)
+    return IndexHandle.open(index_dir), build
+
+
+def searchsvc_engine(content_dir: Path, parse_s: float, work: Path) -> Engine:
+    """Full searchsvc build of ``content_dir`` (parse + extract + index), then open it."""
+    from searchsvc.query.request import SearchRequest
+    from searchsvc.query.search import search
+
+    handle, build = build_searchsvc(content_dir, parse_s, work)
 
     def prepare(q: BenchQuery) -> Any:
         return SearchRequest(

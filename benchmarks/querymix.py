@@ -4,6 +4,9 @@ Each query is a small structure (:class:`BenchQuery`) rendered twice: as the tex
 types into searchsvc's search box, and as the equivalent SQLite FTS5 MATCH expression.
 The mix is a pure function of (articles, n, seed): the same corpus and seed give the same
 queries. Most queries start from a "seed article" that contains their words, so they match.
+
+``derive_mix`` turns that default mix into the ``typos`` and ``typing`` mixes: its plain
+word queries as a reader mistypes them, or half types their last word.
 """
 
 from __future__ import annotations
@@ -15,11 +18,20 @@ from dataclasses import dataclass, replace
 
 from benchmarks.vocab import COMPANIES, NAMES, PHRASES, TOPICS, is_content_word, tokens
 from searchsvc.ingest.articles import Article
+from searchsvc.quality.variants import typing_variant, typo_variant
 
 # Share of the mix per kind of query text (the remainder is plain 1-3 word queries).
 KIND_SHARES = {"phrase": 0.15, "or": 0.03, "exclude": 0.03, "prefix": 0.03, "zero": 0.01}
 FILTER_SHARE = 0.15  # queries that also carry a tag, category or date filter
 NEWEST_SHARE = 0.05  # queries sorted newest first
+# --mix: what each mix gives searchsvc and the references (printed in the reports' headers)
+MIXES = {
+    "default": "as build_mix makes them",
+    "typos": "one typo per word of 5+ letters for searchsvc (typos=auto);\n  the references"
+    " get the words as meant: they cannot correct typos",
+    "typing": "last word cut to 3-4 letters: searchsvc gets it as typed (prefix=last),\n"
+    '  the references that word as a prefix (FTS5 "word"*, tantivy its regex word.*)',
+}
 
 
 @dataclass(frozen=True)
@@ -50,9 +62,14 @@ class BenchQuery:
     date_from: str | None = None
     date_to: str | None = None
     sort: str = "relevance"
+    typed: str | None = None  # searchsvc's text when the reader typed other than the clauses
 
     def text(self) -> str:
         """The query as a reader types it in searchsvc's query language."""
+        return self.logical_text() if self.typed is None else self.typed
+
+    def logical_text(self) -> str:
+        """The clauses in searchsvc's query language: what the references are asked."""
         parts = []
         for clause in self.clauses:
             alts = [_user_term(t) for t in clause.alternatives]
@@ -91,6 +108,8 @@ class BenchQuery:
             extra.append(f"date={self.date_from or ''}..{self.date_to or ''}")
         if self.sort != "relevance":
             extra.append(f"sort={self.sort}")
+        if self.typed is not None:
+            extra.insert(0, f"references: {self.logical_text()}")
         return self.text() + (f"  [{', '.join(extra)}]" if extra else "")
 
 
@@ -156,6 +175,35 @@ def build_mix(articles: Sequence[Article], n: int = 300, seed: int = 20250208) -
             query = replace(query, sort="newest")
         mix.append(query)
     return mix
+
+
+def derive_mix(queries: Sequence[BenchQuery], mix: str) -> list[BenchQuery]:
+    """The ``mix`` (one of MIXES) made from a default mix. ``typos`` and ``typing`` take its
+    plain word queries, filters and sort kept, that the variant changes; their clauses are
+    what the references answer, ``typed`` what searchsvc gets."""
+    if mix == "default":
+        return list(queries)
+    make = {"typos": _typos_query, "typing": _typing_query}[mix]
+    derived = (make(q) for q in queries if q.kind == "plain")
+    return [q for q in derived if q is not None]
+
+
+def _typos_query(query: BenchQuery) -> BenchQuery | None:
+    """searchsvc gets a typo in each word of 5+ letters; the clauses stay as meant."""
+    text = query.text()
+    typo = typo_variant(text)
+    return None if typo == text else replace(query, kind="typos", typed=typo)
+
+
+def _typing_query(query: BenchQuery) -> BenchQuery | None:
+    """searchsvc gets the last word cut short; the clauses have it as a prefix."""
+    text = query.text()
+    typed = typing_variant(text)
+    if typed is None:
+        return None
+    cut = typed[len(text) - len(query.clauses[-1].alternatives[0].text) :]
+    clauses = (*query.clauses[:-1], Clause((Term(cut, prefix=True),)))
+    return replace(query, kind="typing", clauses=clauses, typed=typed)
 
 
 def _word(text: str) -> Clause:

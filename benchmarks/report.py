@@ -9,12 +9,13 @@ from typing import Any
 import numpy as np
 
 from benchmarks.engines import Engine, Timing
-from benchmarks.querymix import BenchQuery
+from benchmarks.querymix import MIXES, BenchQuery
 
 LATENCY_TARGET = 2.0  # searchsvc p50 and p99 at most 2x FTS5's
 TANTIVY_TARGET = 2.0  # issue 11: searchsvc p50 at most 2x tantivy's, in process
 BUILD_TARGET = 500.0  # searchsvc full build (parse + extract + index), articles per second
 TARGET_CORPUS = (4500, 5500)  # the targets are stated for about 5k articles
+MIX_TARGET = 1.0  # typos and typing mixes: searchsvc p50 and p99 at most FTS5's (issue 12)
 
 
 def summarize(samples_ms: Sequence[float] | np.ndarray) -> dict[str, float]:
@@ -37,6 +38,32 @@ def mix_summary(queries: Sequence[BenchQuery]) -> dict[str, Any]:
         "filtered": sum(bool(q.tags or q.categories or q.date_from or q.date_to) for q in queries),
         "newest": sum(q.sort == "newest" for q in queries),
     }
+
+
+def mix_name(result: dict[str, Any]) -> str:
+    """The run's --mix (results written before there was one: the default)."""
+    mix = result.get("mix") or result.get("setup") or {}
+    return str(mix.get("name") or mix.get("mix") or "default")
+
+
+def mix_header(name: str, queries: int, source: int) -> str:
+    """What a typos or typing mix is, for a report's header ("" for the default mix)."""
+    if name == "default":
+        return ""
+    return f"{name} mix: {queries} plain queries of the {source} default ones, {MIXES[name]}"
+
+
+def within_fts5(ratio: dict[str, float] | None) -> bool:
+    """Whether searchsvc's p50 and p99 are at most FTS5's (ratios searchsvc / fts5)."""
+    return ratio is not None and max(ratio["p50"], ratio["p99"]) <= MIX_TARGET
+
+
+def mix_target_line(ratio: dict[str, float]) -> str:
+    """A typos or typing mix's verdict, ✓/✗ per percentile: at most FTS5's."""
+    marks = [
+        f"{k} {'✓' if ratio[k] <= MIX_TARGET else '✗'} {ratio[k]:.2f}x" for k in ("p50", "p99")
+    ]
+    return f"target: searchsvc p50 and p99 <= fts5's: {', '.join(marks)}"
 
 
 def analyse(
@@ -87,17 +114,19 @@ def analyse(
 def targets_met(result: dict[str, Any]) -> bool:
     """Whether every target this run could check was met."""
     ok = True
+    default = mix_name(result) == "default"
     if "ratio" in result:
         ratio = result["ratio"]
         ok = ratio["p50"] <= LATENCY_TARGET and ratio["p99"] <= LATENCY_TARGET
-    if "ratio_tantivy" in result:
+        ok = ok if default else within_fts5(ratio)
+    if "ratio_tantivy" in result and default:
         ok = ok and result["ratio_tantivy"]["p50"] <= TANTIVY_TARGET
     if "searchsvc" in result["engines"]:
         ok = ok and result["engines"]["searchsvc"]["build"]["articles_per_s"] >= BUILD_TARGET
     return ok
 
 
-def _latency_row(name: str, latency: dict[str, float]) -> str:
+def latency_row(name: str, latency: dict[str, float]) -> str:
     cells = "".join(f"{latency[k]:9.2f}" for k in ("p50", "p95", "p99", "mean", "max"))
     return f"{name:<11}{cells}"
 
@@ -118,6 +147,9 @@ def print_report(result: dict[str, Any]) -> None:
     kinds = ", ".join(f"{k} {v}" for k, v in mix["kinds"].items())
     print(f"query mix: {mix['queries']} queries (seed {mix['seed']}): {kinds};")
     print(f"  {mix['filtered']} with a filter, {mix['newest']} sorted newest")
+    mix_kind = mix_name(result)
+    if header := mix_header(mix_kind, mix["queries"], mix.get("from_queries", mix["queries"])):
+        print(header)
     print(
         "timing: warm-up = 1 pass of the whole mix per engine (reported as the first"
         f" pass),\n  then {mix['repeat']} timed passes"
@@ -127,27 +159,31 @@ def print_report(result: dict[str, Any]) -> None:
     print("\nQuery latency, ms: request -> top 10 with highlights + 5 disjunctive facets")
     print(f"{'engine':<11}{'p50':>9}{'p95':>9}{'p99':>9}{'mean':>9}{'max':>9}{'0 hits':>8}")
     for name, eng in engines.items():
-        print(_latency_row(name, eng["latency"]) + f"{eng['zero_hit_queries']:8d}")
+        print(latency_row(name, eng["latency"]) + f"{eng['zero_hit_queries']:8d}")
     print("first pass (the warm-up, caches still empty):")
     for name, eng in engines.items():
-        print(_latency_row(name, eng["cold_latency"]))
+        print(latency_row(name, eng["cold_latency"]))
     if "ratio" in result:
         ratio = result["ratio"]
         cells = "".join(f"{ratio[k]:8.2f}x" for k in ("p50", "p95", "p99", "mean"))
         print(f"{'ratio':<11}{cells}   (searchsvc / fts5)")
-        print(
-            f"target: searchsvc p50 and p99 <= {LATENCY_TARGET:.1f}x fts5:"
-            f" p50 {_verdict(ratio['p50'] <= LATENCY_TARGET)},"
-            f" p99 {_verdict(ratio['p99'] <= LATENCY_TARGET)}"
-        )
+        if mix_kind != "default":
+            print(mix_target_line(ratio))
+        else:
+            print(
+                f"target: searchsvc p50 and p99 <= {LATENCY_TARGET:.1f}x fts5:"
+                f" p50 {_verdict(ratio['p50'] <= LATENCY_TARGET)},"
+                f" p99 {_verdict(ratio['p99'] <= LATENCY_TARGET)}"
+            )
     if "ratio_tantivy" in result:
         ratio = result["ratio_tantivy"]
         cells = "".join(f"{ratio[k]:8.2f}x" for k in ("p50", "p95", "p99", "mean"))
         print(f"{'ratio':<11}{cells}   (searchsvc / tantivy)")
-        print(
-            f"target: searchsvc p50 <= {TANTIVY_TARGET:.1f}x tantivy:"
-            f" {_verdict(ratio['p50'] <= TANTIVY_TARGET)}"
-        )
+        if mix_kind == "default":
+            print(
+                f"target: searchsvc p50 <= {TANTIVY_TARGET:.1f}x tantivy:"
+                f" {_verdict(ratio['p50'] <= TANTIVY_TARGET)}"
+            )
 
     print("\nFull index build: parse + extract + index")
     print(

@@ -9,10 +9,11 @@ import pytest
 
 from benchmarks.fts5ref import Fts5Reference
 from benchmarks.gencorpus import generate_corpus
-from benchmarks.querymix import BenchQuery, Clause, Term, build_mix, fts5_string
+from benchmarks.querymix import BenchQuery, Clause, Term, build_mix, derive_mix, fts5_string
 from benchmarks.report import summarize
 from searchsvc.ingest.articles import Article
 from searchsvc.ingest.scan import load_corpus
+from searchsvc.quality.variants import typo_variant
 from tests.conftest import make_article
 
 if TYPE_CHECKING:
@@ -98,6 +99,73 @@ def test_build_mix_is_deterministic_and_sized() -> None:
     assert len(first) == 40
     assert [q.describe() for q in first] == [q.describe() for q in build_mix(ARTICLES, 40, 3)]
     assert any(q.kind == "phrase" for q in first)
+
+
+def _plain(*words: str, **filters: object) -> BenchQuery:
+    return BenchQuery("plain", tuple(_word(w) for w in words), **filters)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("mix", "query", "text", "match"),
+    [
+        ("default", _plain("fed"), "fed", '"fed"'),
+        # searchsvc gets the typos, FTS5 the words as meant
+        ("typos", _plain("nvidia", "earnings"), typo_variant("nvidia earnings"),
+         '"nvidia" AND "earnings"'),
+        ("typos", _plain("fed"), None, None),  # no word of 5+ letters: left out
+        # filters and sort are kept
+        ("typos", _plain("bitcoin", tags=("Crypto",), sort="newest"),
+         typo_variant("bitcoin"), '"bitcoin"'),
+        # searchsvc the last word as typed (prefix=last), FTS5 the same as its prefix
+        ("typing", _plain("nvidia", "earnings"), "nvidia earn", '"nvidia" AND "earn"*'),
+        ("typing", _plain("tesla"), "tes", '"tes"*'),
+        ("typing", _plain("tesla", "ai"), None, None),  # a last word of 4 letters or less
+        ("typing", _q(Clause((Term("data center", phrase=True),))), None, None),  # not plain
+    ],
+)  # fmt: skip
+def test_the_typos_and_typing_mixes_send_each_engine_its_query(
+    mix: str, query: BenchQuery, text: str | None, match: str | None
+) -> None:
+    derived = derive_mix([query], mix)
+    if text is None:
+        assert derived == []
+        return
+    (variant,) = derived
+    assert (variant.text(), variant.fts5_match()) == (text, match)
+    assert variant.kind == ("plain" if mix == "default" else mix)
+    assert variant.filter_params() == query.filter_params()
+
+
+@pytest.mark.parametrize("mix", ["default", "typos", "typing"])
+def test_the_mixes_are_deterministic(mix: str) -> None:
+    def rendered(seed: int) -> list[tuple[str, str]]:
+        return [
+            (q.describe(), q.fts5_match()) for q in derive_mix(build_mix(ARTICLES, 40, seed), mix)
+        ]
+
+    assert rendered(3) == rendered(3)
+    assert rendered(3)
+
+
+def test_each_typos_query_differs_from_its_clean_one_and_fts5_gets_the_clean_one() -> None:
+    clean = [q for q in build_mix(ARTICLES, 40, seed=3) if q.kind == "plain"]
+    typos = derive_mix(clean, "typos")
+    assert typos
+    meant = [q for q in clean if typo_variant(q.text()) != q.text()]
+    for typo, source in zip(typos, meant, strict=True):
+        assert typo.text() != source.text() and typo.text() == typo_variant(source.text())
+        assert typo.fts5_match() == source.fts5_match()
+        assert typo.logical_text() == source.text()
+
+
+def test_each_typing_querys_last_word_is_a_prefix_in_the_fts5_match() -> None:
+    typing = derive_mix(build_mix(ARTICLES, 40, seed=3), "typing")
+    assert typing
+    for query in typing:
+        last = query.text().split()[-1]
+        assert query.clauses[-1].alternatives == (Term(last, prefix=True),)
+        assert query.fts5_match().endswith(f"{fts5_string(last)}*")
+        assert query.fts5_match().count("*") == 1
 
 
 def assert_does_the_whole_job(ref: Fts5Reference | TantivyReference) -> None:
@@ -255,7 +323,9 @@ def _temporary_files_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
 
 
-def _bench_on_seeds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str) -> Any:
+def _bench_on_seeds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str, mix: str = "default"
+) -> Any:
     import json
 
     from benchmarks.bench import main
@@ -263,7 +333,7 @@ def _bench_on_seeds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str
     _temporary_files_in(tmp_path, monkeypatch)
     out = tmp_path / "bench.json"
     argv = ["--corpus", "seeds", "--queries", "12", "--repeat", "1", "--engine", engine]
-    assert main([*argv, "--json", str(out)]) == 0
+    assert main([*argv, "--mix", mix, "--json", str(out)]) == 0
     return json.loads(out.read_text())
 
 
@@ -289,6 +359,30 @@ def test_the_bench_skips_tantivy_when_it_is_not_installed(
     assert set(result["engines"]) == {"searchsvc", "fts5"}
     assert "ratio_tantivy" not in result
     assert any("tantivy is not installed" in note for note in result["notes"])
+
+
+@pytest.mark.parametrize("mix", ["typos", "typing"])
+def test_the_bench_times_a_mix_and_names_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mix: str
+) -> None:
+    result = _bench_on_seeds(tmp_path, monkeypatch, "both", mix)
+    assert result["mix"]["name"] == mix
+    assert result["mix"]["kinds"] == {mix: result["mix"]["queries"]}
+    assert 0 < result["mix"]["queries"] <= result["mix"]["from_queries"] == 12
+    assert {"p50", "p99"} <= result["ratio"].keys()
+
+
+def test_over_http_a_typo_query_is_sent_as_typed_and_as_meant() -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    from benchmarks.http_bench import fts5_path, parse_args, searchsvc_path
+
+    (query,) = derive_mix([_plain("nvidia", "earnings", tags=("ai",))], "typos")
+    ours = parse_qs(urlsplit(searchsvc_path(query)).query)
+    assert ours["q"] == [typo_variant("nvidia earnings")] and "typos" not in ours
+    assert parse_qs(urlsplit(fts5_path(query)).query)["match"] == ['"nvidia" AND "earnings"']
+    assert parse_args(["--mix", "typing"]).mix == "typing"
+    assert parse_args([]).mix == "default"
 
 
 def test_the_http_requests_carry_the_same_logical_query() -> None:
@@ -367,3 +461,39 @@ def test_the_http_benchmark_runs_end_to_end(
         assert engine["concurrent"]["requests"] == 40 and engine["concurrent"]["errors"] == 0
         assert engine["concurrent"]["requests_per_s"] > 0
     assert {"ratio", "ratio_concurrent"} <= result.keys()
+
+
+def test_the_suggest_benchmark_runs_end_to_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A small run of benchmarks/suggest_bench.py on seeds/: every prefix of every typed
+    text is timed, the one-off builds apart, and the JSON lands in tmp_path."""
+    import json
+
+    from benchmarks.suggest_bench import main
+
+    _temporary_files_in(tmp_path, monkeypatch)
+    out = tmp_path / "suggest.json"
+    argv = ["--corpus", "seeds", "--queries", "12", "--repeat", "1", "--popular", "5"]
+    assert main([*argv, "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    mix = result["mix"]
+    assert mix["texts"] == 12 and sum(mix["sources"].values()) == 12
+    assert mix["keystrokes"] > 12 and mix["popular"] == 5
+    assert {"typo_index_s", "first_call_s"} == result["one_off"].keys()
+    timed = result["latency"]["timed"]
+    assert 0 < timed["p50"] <= timed["p99"] <= timed["max"]
+    assert 0 < result["with_suggestions"] <= 1
+    assert len(result["slowest"]) == 5
+
+
+def test_the_typed_mix_types_every_prefix_deterministically() -> None:
+    from benchmarks.suggest_bench import typed_mix
+
+    mix = typed_mix(ARTICLES, 30, seed=4)
+    assert mix == typed_mix(ARTICLES, 30, seed=4)
+    assert {t.source for t in mix} == {"title", "company", "tag"}
+    for typed in mix:
+        strokes = typed.keystrokes()
+        assert strokes[0] == typed.text[0] and strokes[-1] == typed.text
+        assert [len(s) for s in strokes] == list(range(1, len(typed.text) + 1))
