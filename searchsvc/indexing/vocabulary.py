@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from whoosh.reading import distance as damerau_distance
+from rapidfuzz.distance import OSA
 
 from searchsvc.indexing.analysis import plain_word_of, term_of
 from searchsvc.indexing.schema import TEXT_FIELD_BOOSTS
@@ -47,13 +47,14 @@ ONE_TYPO_STORED = 4  # a 5-letter word one typo away has 4 at least
 FIRST_LETTER_COST = 2
 
 
-def typo_distance(typed: str, word: str) -> int:
-    """Damerau-Levenshtein distance (a swap is one edit), a different first letter
-    counting FIRST_LETTER_COST (Meilisearch's rule: readers rarely get it wrong)."""
-    d = damerau_distance(typed, word)
+def typo_distance(typed: str, word: str, limit: int | None = None) -> int:
+    """Damerau-Levenshtein distance (optimal string alignment: a swap is one edit), a
+    different first letter counting FIRST_LETTER_COST (Meilisearch's rule: readers rarely
+    get it wrong). With ``limit``, any distance above it may be given as limit + 1."""
+    d = int(OSA.distance(typed, word, score_cutoff=limit))
     if typed[:1] != word[:1]:
         d += FIRST_LETTER_COST - 1
-    return int(d)
+    return d
 
 
 def deletions(word: str, depth: int) -> set[str]:
@@ -147,7 +148,7 @@ class TypoIndex:
         found = []
         for owner in owners:
             word = self.word(owner)
-            if word != typed and (d := typo_distance(typed, word)) <= max_typos:
+            if word != typed and (d := typo_distance(typed, word, max_typos)) <= max_typos:
                 found.append((d, word, bool(self._written[owner])))
         for d, word, written in sorted(found):
             term = term_of(word)

@@ -345,3 +345,13 @@ def test_a_last_word_that_is_a_symbol_still_completes(rule_index: IndexHandle) -
     # "payp" is PayPay's symbol (PAYP) and the start of "paypal": both are searched
     assert "paypal" in slugs(run(rule_index, "payp"))
     assert "paypal" not in slugs(run(rule_index, "payp", prefix="none"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text("abcde", max_size=9), st.text("abcde", max_size=9))
+def test_the_distance_is_whooshs_damerau_levenshtein(a: str, b: str) -> None:
+    """rapidfuzz's OSA distance, as the Python one it replaced (plus the first letter)."""
+    from whoosh.support.levenshtein import damerau_levenshtein
+
+    first = 1 if a[:1] != b[:1] else 0
+    assert typo_distance(a, b) == damerau_levenshtein(a, b) + first
