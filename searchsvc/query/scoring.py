@@ -18,7 +18,7 @@ import numpy as np
 
 from searchsvc.indexing.analysis import prefix_form, query_terms, term_of
 from searchsvc.indexing.schema import QUERY_FIELDS, TEXT_FIELD_BOOSTS, TICKER_BOOST
-from searchsvc.query.expansion import MAX_PREFIX_TERMS, MIN_PREFIX_LENGTH, Prefixes
+from searchsvc.query.expansion import MIN_PREFIX_LENGTH, Prefixes
 from searchsvc.query.forgiving import Forgiving
 from searchsvc.query.generation import Generation
 from searchsvc.query.results import Limit, short_list
@@ -37,6 +37,10 @@ MAX_PHRASE_POSTINGS = 60_000
 # "ai" could be the start of thousands of words, and few of them are what a reader means.
 SHORT_PREFIX_LENGTH = 2
 SHORT_PREFIX_TERMS = 8
+# Longer ones to this many, the most frequent: every term costs a postings read the first
+# time a generation meets it, and the 17th most frequent completion of "stra" adds little
+# a reader typing it wants (`word*`, asked for, still gets MAX_PREFIX_TERMS).
+COMPLETION_TERMS = 16
 # The order in which a response lists the limits of its query
 LIMIT_ORDER = (
     *("prefix_too_short", "prefix_words", "phrase_postings", "prefix_terms", "typo_words"),
@@ -291,7 +295,7 @@ class Evaluator:
         if len(prefix) < MIN_PREFIX_LENGTH:
             return exact
         whole = term == prefix or self.gen.doc_frequency("spelling", prefix) > 0
-        limit = SHORT_PREFIX_TERMS if len(prefix) <= SHORT_PREFIX_LENGTH else MAX_PREFIX_TERMS
+        limit = SHORT_PREFIX_TERMS if len(prefix) <= SHORT_PREFIX_LENGTH else COMPLETION_TERMS
         parts: list[Matched | None] = [exact] if whole else []
         for field_name, boost in fields.items():
             terms = [
