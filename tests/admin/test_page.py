@@ -494,6 +494,22 @@ def test_explain_and_why_not(page: Page, admin_server: str, tmp_path: Path) -> N
     page.screenshot(path=str(tmp_path / "admin-page.png"), full_page=True)
 
 
+@browser_test
+@pytest.mark.browser
+@pytest.mark.e2e
+def test_explain_shows_corrections_and_synonyms(page: Page) -> None:
+    from playwright.sync_api import expect
+
+    sign_in(page)
+    explain(page, "nvdia hbm")
+    result = page.locator("#explain-result")
+    expect(result).to_contain_text("correction")
+    expect(result).to_contain_text("nvidia")
+    expect(result).to_contain_text("1 typo")
+    expect(result).to_contain_text("synonym")
+    expect(result).to_contain_text('"high bandwidth memory"')
+
+
 def wait_for_logged(base: str, queries: list[str], timeout: float = 10.0) -> None:
     """The log is written by a background thread per worker: wait until it has them."""
     deadline = time.monotonic() + timeout

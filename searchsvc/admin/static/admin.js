@@ -286,6 +286,7 @@
         ];
       }
       case "prefix":
+      case "completion":
         return [
           code(x.written), " → ",
           Object.entries(x.terms || {}).map(([field, terms], i) => [
@@ -294,6 +295,16 @@
         ];
       case "relaxation":
         return ["dropped ", (x.dropped || []).map((d, i) => [i ? ", " : "", code(d)])];
+      case "correction":
+        return [
+          code(x.written), " → ", code(x.searched),
+          muted(` · ${plural(x.distance, "typo")} · ${plural(x.documents, "article")}`),
+        ];
+      case "synonym":
+        return [
+          code(x.written), " also ", (x.also || []).map((s, i) => [i ? ", " : "", code(s)]),
+          muted(` · rule ${x.rule ? x.rule.line : "?"}: ${x.rule ? x.rule.text : ""}`),
+        ];
       case "spelling":
         return ["did you mean ", code(x.suggestion), x.applied ? "" : muted(" (offered, not applied)")];
       default: {
