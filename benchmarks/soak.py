@@ -214,7 +214,10 @@ def disrupt(
     runs: Runs,
     edited: dict[str, str],
     kills: list[int],
+    full_seconds: float,
 ) -> None:
+    """Edits and reindexes, kills of workers and runs, on schedule(); ``full_seconds`` is
+    how long the first build took: the killed full rebuild dies half-way through one."""
     rng = random.Random(args.seed + 1)
     files = [p.relative_to(content).as_posix() for p in iter_article_paths(content)]
     plan = schedule(args.seconds)
@@ -232,8 +235,10 @@ def disrupt(
                 log(f"killed worker {victim} at {elapsed:.0f} s")
         if plan["killed_full_rebuild"] and elapsed >= plan["killed_full_rebuild"][0]:
             plan["killed_full_rebuild"].pop(0)
-            log(f"full rebuild, killed after 2 s, at {elapsed:.0f} s")
-            reindex(env, work, ["--full"], 2.0, runs)
+            # half of a full build's time: part-way, however fast this machine builds
+            kill_after = max(full_seconds / 2, 0.2)
+            log(f"full rebuild, killed after {kill_after:.1f} s, at {elapsed:.0f} s")
+            reindex(env, work, ["--full"], kill_after, runs)
         elif plan["full_rebuild"] and elapsed >= plan["full_rebuild"][0]:
             plan["full_rebuild"].pop(0)
             log(f"full rebuild at {elapsed:.0f} s")
@@ -294,7 +299,8 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             for i in range(args.clients)
         ]
         disruptor = threading.Thread(
-            target=disrupt, args=(args, work, content, server, env, stop, runs, edited, kills)
+            target=disrupt,
+            args=(args, work, content, server, env, stop, runs, edited, kills, first.seconds[0]),
         )
         log(f"soak: {args.clients} clients for {args.seconds:.0f} s")
         started = time.perf_counter()
