@@ -262,3 +262,15 @@ def test_a_word_as_long_as_a_query_is_highlighted_without_recursing() -> None:
     # it found articles) and its pattern recursed a level per letter: a 500
     word = "x" * 505
     assert sorted(term_spans(f"an {word} here", {word, "here"})) == [(3, 508), (509, 513)]
+
+
+def test_a_term_found_thousands_of_times_marks_only_its_first_places() -> None:
+    from searchsvc.indexing.analysis import position_marks
+    from searchsvc.query.highlight import MAX_POSITIONS_PER_TERM, positional_spans
+
+    text = "alpha beta " * (3 * MAX_POSITIONS_PER_TERM)
+    marks = memoryview(position_marks(text)).cast("I")
+    places = list(range(0, 6 * MAX_POSITIONS_PER_TERM, 2))  # every "alpha"
+    spans = positional_spans(text, marks, {"alpha": places}, {"alpha"}, [])
+    assert len(spans) == MAX_POSITIONS_PER_TERM
+    assert spans[0] == (0, 5)
