@@ -238,7 +238,7 @@ def save_missing_arrays(ix: Any) -> None:
             if not _starts_with_magic(arrays_path(folder, segment.segment_id()), MAGIC):
                 save_arrays_of(folder, segreader)
             elif not _starts_with_magic(typos_path(folder, segment.segment_id()), TYPOS_MAGIC):
-                save_typo_index_of(folder, segreader)  # none yet (too small, or older)
+                save_typo_index_of(folder, segreader)  # an index from before typo files
 
 
 def _starts_with_magic(path: Path, magic: bytes) -> bool:

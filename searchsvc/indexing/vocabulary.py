@@ -45,11 +45,6 @@ MAX_WORD_LETTERS = 30  # longer "words" are junk (URLs, hashes); a lookup ignore
 TWO_TYPOS_STORED = 7  # a 9-letter word two typos away has 7 letters at least
 ONE_TYPO_STORED = 4  # a 5-letter word one typo away has 4 at least
 FIRST_LETTER_COST = 2
-# Segments of fewer articles get no file: a reader computes their index on its first typo
-# (measured: 60 ms for 34 articles, 143 ms for 98, a few ms for the article or two of a
-# webhook's segment; 1.7-2.0 s for 2,533), where writing one would cost every index run,
-# typos or not (a sixth of the seed site's build).
-SAVED_FROM_DOCS = 200
 
 
 def typo_distance(typed: str, word: str, limit: int | None = None) -> int:
@@ -246,10 +241,7 @@ def segment_typo_index(folder: Path, segreader: Any) -> TypoIndex:
 
 
 def save_typo_index_of(folder: Path, segreader: Any) -> None:
-    """Compute and save the typo index of one segment of the Whoosh index in folder, when
-    the segment is big enough for a file to pay (SAVED_FROM_DOCS)."""
-    if segreader.doc_count_all() < SAVED_FROM_DOCS:
-        return
+    """Compute and save the typo index of one segment of the Whoosh index in folder."""
     segment_vocabulary(segreader).save(typos_path(folder, segreader.segment().segment_id()))
 
 

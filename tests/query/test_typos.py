@@ -299,9 +299,6 @@ def test_a_damaged_file_reads_as_none(tmp_path: Path, damage: bytes) -> None:
 def test_indexing_saves_each_segments_typo_index_and_readers_load_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from searchsvc.indexing import vocabulary
-
-    monkeypatch.setattr(vocabulary, "SAVED_FROM_DOCS", 1)  # these segments are tiny
     content = tmp_path / "content"
     write_article(content, "a.md", article_text("Nvidia sells chips.", title="Nvidia", slug="a"))
     build_index(content, tmp_path / "index", full=True)
@@ -313,6 +310,7 @@ def test_indexing_saves_each_segments_typo_index_and_readers_load_it(
             with gen.reading() as reader:
                 ids = [s.segment().segment_id() for s, _ in reader.leaf_readers()]
             assert all(typos_path(gen.live_dir, i).is_file() for i in ids)
+            from searchsvc.indexing import vocabulary
 
             def no_build(segreader: object) -> TypoIndex:
                 raise AssertionError("a saved typo index was built again")
@@ -357,15 +355,3 @@ def test_the_distance_is_whooshs_damerau_levenshtein(a: str, b: str) -> None:
 
     first = 1 if a[:1] != b[:1] else 0
     assert typo_distance(a, b) == damerau_levenshtein(a, b) + first
-
-
-def test_a_small_segment_gets_no_typo_file_and_is_indexed_by_its_reader(tmp_path: Path) -> None:
-    content = tmp_path / "content"
-    write_article(content, "a.md", article_text("Nvidia sells chips.", title="Nvidia", slug="a"))
-    build_index(content, tmp_path / "index", full=True)
-    assert not list((tmp_path / "index").rglob("*.typos"))
-    handle = IndexHandle.open(tmp_path / "index")
-    try:
-        assert [c.word for c in run(handle, "nvdia").corrections] == ["nvidia"]
-    finally:
-        handle.close()
