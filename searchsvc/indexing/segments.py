@@ -13,9 +13,7 @@ file is never an error: the arrays are computed from the segment instead.
 
 from __future__ import annotations
 
-import json
 import mmap
-import os
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,6 +24,7 @@ import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.reading import SegmentReader
 
+from searchsvc.indexing.arrayfile import read_header, write_arrays_file
 from searchsvc.indexing.schema import FACET_FIELDS, TEXT_FIELD_BOOSTS
 from searchsvc.indexing.vocabulary import MAGIC as TYPOS_MAGIC
 from searchsvc.indexing.vocabulary import save_typo_index_of, typos_path
@@ -35,8 +34,6 @@ Postings = tuple[np.ndarray, np.ndarray]  # (docnums int32, weights float32)
 EMPTY_POSTINGS: Postings = (np.zeros(0, np.int32), np.zeros(0, np.float32))
 
 MAGIC = b"searchsvc segment arrays 1\n"
-_HEADER_SIZE = struct.Struct("<Q")
-_ALIGN = 16
 
 
 def raw_postings(segreader: Any, field: str, term: str) -> Any:
@@ -136,29 +133,13 @@ def save_segment_arrays(path: Path, arrays: SegmentArrays) -> None:
         blobs.append(_joined([by_value[v][1] for v in names], np.float32))
     for field in TEXT_FIELD_BOOSTS:
         blobs.append(np.asarray(arrays.lengths[field], np.float32))
-    places, offset = [], 0
-    for blob in blobs:
-        places.append(offset)
-        offset += _aligned(blob.nbytes)
-    header = json.dumps(
-        {
-            "doc_count": arrays.doc_count,
-            "fields": fields,
-            "length_fields": list(TEXT_FIELD_BOOSTS),
-            "slugs": arrays.slugs,
-            "places": places,
-        },
-        ensure_ascii=False,
-    ).encode("utf-8")
-    start = _aligned(len(MAGIC) + _HEADER_SIZE.size + len(header))
-    temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-    with open(temporary, "wb") as out:
-        out.write(MAGIC + _HEADER_SIZE.pack(len(header)) + header)
-        for place, blob in zip(places, blobs, strict=True):
-            out.seek(start + place)
-            out.write(blob.tobytes())
-        out.truncate(start + offset)
-    os.replace(temporary, path)
+    header = {
+        "doc_count": arrays.doc_count,
+        "fields": fields,
+        "length_fields": list(TEXT_FIELD_BOOSTS),
+        "slugs": arrays.slugs,
+    }
+    write_arrays_file(path, MAGIC, header, blobs)
 
 
 def load_segment_arrays(path: Path, doc_count: int) -> SegmentArrays | None:
@@ -173,16 +154,14 @@ def load_segment_arrays(path: Path, doc_count: int) -> SegmentArrays | None:
 
 
 def _parse(mapped: mmap.mmap, doc_count: int) -> SegmentArrays | None:
-    if mapped[: len(MAGIC)] != MAGIC:
+    found = read_header(mapped, MAGIC)
+    if found is None:
         return None
-    (size,) = _HEADER_SIZE.unpack_from(mapped, len(MAGIC))
-    header_at = len(MAGIC) + _HEADER_SIZE.size
-    header = json.loads(bytes(mapped[header_at : header_at + size]).decode("utf-8"))
+    header, start = found
     if header["doc_count"] != doc_count or header["length_fields"] != list(TEXT_FIELD_BOOSTS):
         return None
     if set(header["fields"]) != set(VALUE_FIELDS) or len(header["slugs"]) != doc_count:
         return None
-    start = _aligned(header_at + size)
     places = iter(header["places"])
 
     def view(dtype: type, count: int) -> np.ndarray:
@@ -251,7 +230,3 @@ def _starts_with_magic(path: Path, magic: bytes) -> bool:
 
 def _joined(parts: list[np.ndarray], dtype: type) -> np.ndarray:
     return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
-
-
-def _aligned(size: int) -> int:
-    return -(-size // _ALIGN) * _ALIGN

@@ -355,3 +355,16 @@ def test_the_distance_is_whooshs_damerau_levenshtein(a: str, b: str) -> None:
 
     first = 1 if a[:1] != b[:1] else 0
     assert typo_distance(a, b) == damerau_levenshtein(a, b) + first
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text("abcd", max_size=8), st.integers(0, 2))
+def test_deletions_are_every_string_a_few_deleted_letters_make(word: str, depth: int) -> None:
+    from itertools import combinations
+
+    expected = {
+        "".join(c for k, c in enumerate(word) if k not in gone)
+        for n in range(min(depth, len(word)) + 1)
+        for gone in combinations(range(len(word)), n)
+    }
+    assert deletions(word, depth) == expected
