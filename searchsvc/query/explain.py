@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from searchsvc.entities.dictionary import CompanyDictionary, default_companies
-from searchsvc.indexing.analysis import prefix_form, query_terms
+from searchsvc.indexing.analysis import query_terms
 from searchsvc.indexing.replay import explain_analysis
 from searchsvc.indexing.schema import (
     MENTIONED_TICKER_WEIGHT_MAX,
@@ -24,17 +24,16 @@ from searchsvc.indexing.schema import (
     TEXT_FIELD_BOOSTS,
     TICKER_BOOST,
 )
-from searchsvc.query.expansion import MAX_PREFIX_TERMS
+from searchsvc.query.explain_expansions import expansions
 from searchsvc.query.generation import Generation
 from searchsvc.query.handle import IndexHandle
+from searchsvc.query.matches import K1, B, Leaf, Trace
 from searchsvc.query.plan import Plan, apply_filters, order_hits, plan_request, split
 from searchsvc.query.querylang import parse
 from searchsvc.query.request import SearchRequest
-from searchsvc.query.scoring import K1, B, Evaluator, Leaf, Trace
-from searchsvc.query.spelling import suggest
+from searchsvc.query.scoring import Evaluator
 from searchsvc.query.synonyms import Synonyms, default_synonyms
 from searchsvc.query.tree import Node, Not, Phrase, Ticker, Word, to_json, to_text, walk
-from searchsvc.query.typos import GUESS_SHARE, Correction, allowed_typos
 
 EXPLAIN_HITS = 10
 WHY_NOT_FIELDS = tuple(TEXT_FIELD_BOOSTS)
@@ -77,7 +76,7 @@ def explain(
             "parsed": {"text": to_text(parsed), "tree": to_json(parsed)},
             "expanded": {"text": to_text(plan.tree), "tree": to_json(plan.tree)},
             "terms": _terms(parsed),
-            "expansions": _expansions(gen, plan, request, companies, trace, synonyms),
+            "expansions": expansions(gen, plan, request, companies, synonyms),
             # what the reader's response says in "limits" (did-you-mean's own aside)
             "limits": [asdict(limit) for limit in plan.limits],
             "filters": _filters(request, plan),
@@ -125,132 +124,6 @@ def _terms(parsed: Node) -> list[dict[str, Any]]:
             row["tokens"] = [asdict(t) for t in explain_analysis(analysed, written)]
         rows.append(row)
     return rows
-
-
-def _expansions(
-    gen: Generation,
-    plan: Plan,
-    request: SearchRequest,
-    companies: CompanyDictionary,
-    trace: Trace,
-    synonyms: Synonyms,
-) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    for used in plan.synonyms:
-        out.append(
-            {
-                "kind": "synonym",
-                "written": used.written,
-                "also": [to_text(n) for n in used.alternatives],
-                "rule": {"line": used.rule.line, "text": used.rule.text, "source": synonyms.source},
-                "why": "a synonym rule in force (GET /admin/synonyms) also searches these; "
-                "articles found only through them rank below those matching the words as typed",
-            }
-        )
-    for node in walk(plan.tree):
-        if isinstance(node, Ticker):
-            named = [c for s in node.symbols if (c := companies.lookup(s)) is not None]
-            out.append(
-                {
-                    "kind": "company",
-                    "written": node.label,
-                    "symbols": list(node.symbols),
-                    "companies": [
-                        {"symbol": c.symbol, "name": c.name, "aliases": list(c.aliases)}
-                        for c in named
-                    ],
-                    "documents": int(
-                        gen.columns["tickers"].mask_for(node.symbols, gen.doc_count_all).sum()
-                    ),
-                    "why": "a company named by any of its names or symbols also matches the "
-                    "articles whose extracted tickers include it",
-                }
-            )
-    for written, by_field in _by_word(trace.prefixes).items():
-        out.append(
-            {
-                "kind": "prefix",
-                "written": written,
-                "terms": by_field,
-                "why": "a word ending in * matches the indexed terms that start with it, "
-                f"per field (at most {MAX_PREFIX_TERMS} each)",
-            }
-        )
-    first_of: dict[str, Correction] = {}
-    for fix in plan.corrections:
-        best = first_of.setdefault(fix.typed, fix)
-        out.append({"kind": "correction", **_correction(fix, best, request.typos)})
-    for written, by_field in _by_word(plan.evaluator.completions).items():
-        out.append(
-            {
-                "kind": "completion",
-                "written": written,
-                "terms": by_field,
-                "why": "the last word may still be being typed (prefix=last): it also matches "
-                "the indexed words it begins, ranked below the word as typed, the frequent "
-                "before the rare",
-            }
-        )
-    if plan.relaxed:
-        out.append(
-            {
-                "kind": "relaxation",
-                "dropped": list(plan.dropped),
-                "why": "no article matched every word, so words were dropped, those matching "
-                "nothing first, then the most common (match=all)",
-            }
-        )
-    total = int(apply_filters(plan.text.mask, plan.filters).sum())
-    if total == 0 or plan.relaxed:
-        suggestion = suggest(gen, request, companies, synonyms=synonyms)
-        if suggestion:
-            out.append(
-                {
-                    "kind": "spelling",
-                    "suggestion": suggestion,
-                    "applied": False,
-                    "why": "words unknown to the index have a close indexed word; offered to "
-                    "the reader as 'did you mean', never searched silently",
-                }
-            )
-    return out
-
-
-def _by_word(expanded: list[tuple[str, str, list[str]]]) -> dict[str, dict[str, list[str]]]:
-    """(word, field, terms) triples as word -> field -> terms."""
-    grouped: dict[str, dict[str, list[str]]] = {}
-    for written, field, terms in expanded:
-        grouped.setdefault(written, {})[field] = terms
-    return grouped
-
-
-def _correction(fix: Correction, best: Correction, typos: str) -> dict[str, Any]:
-    """One word searched for a misspelt one, with why it was chosen (``best`` is the first
-    choice for the same typed word)."""
-    allowed = allowed_typos(prefix_form(fix.typed), typos)
-    typo_count = f"{fix.distance} typo{'s' if fix.distance != 1 else ''} of {allowed} allowed"
-    if fix is best:
-        why = (
-            f"{fix.typed!r} is in no article; {fix.word!r} is the closest indexed word "
-            f"({typo_count}), then the most used ({fix.articles} articles)"
-        )
-    else:
-        why = (
-            f"as close to {fix.typed!r} as {best.word!r} ({typo_count}) and in "
-            f"{fix.articles} articles, at least {GUESS_SHARE:.0%} of {best.word!r}'s: the "
-            "reader may have meant either"
-        )
-    if fix.considered:
-        why += f"; also within reach: {', '.join(fix.considered)}"
-    return {
-        "written": fix.typed,
-        "searched": fix.word,
-        "term": fix.term,
-        "distance": fix.distance,
-        "documents": fix.articles,
-        "considered": list(fix.considered),
-        "why": why + ". Articles found through it rank below those matching the words as typed",
-    }
 
 
 def _filters(request: SearchRequest, plan: Plan) -> list[dict[str, Any]]:

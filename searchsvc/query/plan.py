@@ -26,10 +26,11 @@ from searchsvc.query.expansion import (
 )
 from searchsvc.query.forgiving import forgiving_words
 from searchsvc.query.generation import Generation
+from searchsvc.query.matches import Matched
 from searchsvc.query.querylang import QuerySyntaxError, parse
 from searchsvc.query.request import SearchRequest
 from searchsvc.query.results import Limit
-from searchsvc.query.scoring import Evaluator, Matched
+from searchsvc.query.scoring import Evaluator
 from searchsvc.query.synonyms import Synonyms
 from searchsvc.query.tree import And, MatchAll, Node, Not, Or, Ticker, Word, to_text
 from searchsvc.query.typos import Correction

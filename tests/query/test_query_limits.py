@@ -24,10 +24,11 @@ from searchsvc.query.expansion import MAX_PREFIX_TERMS, MAX_PREFIX_WORDS
 from searchsvc.query.generation import Generation
 from searchsvc.query.handle import IndexHandle
 from searchsvc.query.highlight import MAX_ANALYZED_CHARS
+from searchsvc.query.matches import Matched
 from searchsvc.query.plan import _victims
 from searchsvc.query.request import MAX_QUERY_LENGTH, SearchRequest
 from searchsvc.query.results import SearchResults, results_to_json
-from searchsvc.query.scoring import MAX_CORRECTED_WORDS, Evaluator, Matched
+from searchsvc.query.scoring import MAX_CORRECTED_WORDS, Evaluator
 from searchsvc.query.search import search
 from searchsvc.query.spelling import MAX_SUGGEST_WORDS
 from searchsvc.query.tree import Word
