@@ -190,6 +190,7 @@ def watch_command(
 @click.option("--category", "categories", multiple=True, help="Filter by category.")
 @click.option("--author", "authors", multiple=True, help="Filter by author.")
 @click.option("--ticker", "tickers", multiple=True, help="Filter by ticker or company.")
+@click.option("--year", "years", multiple=True, help="Filter by year published, YYYY.")
 @click.option("--from", "date_from", help="Published on or after YYYY-MM-DD.")
 @click.option("--to", "date_to", help="Published on or before YYYY-MM-DD.")
 @click.option(
@@ -235,7 +236,7 @@ def search_command(query: str, index_dir: Path | None, as_json: bool, **options:
     from searchsvc.query.synonyms import load_synonyms
 
     settings = load_settings({"INDEX_DIR": index_dir})
-    for name in ("tags", "categories", "authors", "tickers"):
+    for name in ("tags", "categories", "authors", "tickers", "years"):
         options[name] = tuple(options[name])
     options["typos"] = options["typos"] or settings["TYPOS"]
     request = SearchRequest(q=query, **options)

@@ -253,6 +253,7 @@ def test_search_says_relaxed_and_did_you_mean(seed_index: Path) -> None:
             {"page": 2, "per_page": 5, "author": "Marco Grima"},
         ),
         (["nvidai"], {"q": "nvidai"}),
+        (["", "--year", "2025", "--year", "2026"], {"year": ["2025", "2026"]}),
     ],
 )
 def test_search_json_is_the_api_response(
@@ -282,6 +283,7 @@ def test_search_without_an_index_is_a_clear_error(tmp_path: Path) -> None:
         (["nvidia", "--page", "0"], "page"),
         (["nvidia", "--per-page", "51"], "per_page"),
         (["nvidia", "--from", "2025-13-01"], "from"),
+        (["nvidia", "--year", "25"], "year"),
         (["x" * 513], "512"),
     ],
 )

@@ -132,6 +132,7 @@ def _filters(request: SearchRequest, plan: Plan) -> list[dict[str, Any]]:
         "category": list(request.categories),
         "author": list(request.authors),
         "tickers": list(request.tickers),
+        "year": list(request.years),
         "published": [v for v in (request.date_from, request.date_to) if v],
     }
     return [

@@ -219,7 +219,12 @@ def _filters(
     """One mask per active filter, keyed by the facet it belongs to."""
     size = gen.doc_count_all
     filters: dict[str, np.ndarray] = {}
-    wanted = {"tags": request.tags, "category": request.categories, "author": request.authors}
+    wanted = {
+        "tags": request.tags,
+        "category": request.categories,
+        "author": request.authors,
+        "year": request.years,
+    }
     for facet, values in wanted.items():
         if values:
             filters[facet] = gen.columns[FACET_FIELDS[facet]].mask_for(values, size)

@@ -18,6 +18,7 @@ MATCHES = ("all", "any")
 TYPOS = ("auto", "0", "1", "2")  # auto: words of 5+ letters may have 1 typo, 9+ letters 2
 PREFIXES = ("last", "none")  # last: the last word also matches as a prefix while typing
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+YEAR = re.compile(r"^\d{4}$")
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class SearchRequest:
     categories: tuple[str, ...] = ()
     authors: tuple[str, ...] = ()
     tickers: tuple[str, ...] = ()
+    years: tuple[str, ...] = ()  # the year facet's values: `year=2025&year=2024`
     date_from: str | None = None
     date_to: str | None = None
     facets: tuple[str, ...] = tuple(FACET_FIELDS)
@@ -60,6 +62,9 @@ class SearchRequest:
         for name, value in (("from", self.date_from), ("to", self.date_to)):
             if value is not None and not _valid_date(value):
                 raise BadParameter(f"{name} must be a date YYYY-MM-DD, not {value!r}")
+        bad_years = [y for y in self.years if not YEAR.match(y)]
+        if bad_years:
+            raise BadParameter(f"year must be a year YYYY, not {bad_years[0]!r}")
         unknown = [f for f in self.facets if f not in FACET_FIELDS]
         if unknown:
             raise BadParameter(

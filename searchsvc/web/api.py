@@ -35,6 +35,7 @@ def search_request_from_args(args: MultiDict[str, str] | None = None) -> SearchR
         categories=list_arg(args, "category"),
         authors=list_arg(args, "author"),
         tickers=list_arg(args, "ticker"),
+        years=list_arg(args, "year"),
         date_from=args.get("from") or None,
         date_to=args.get("to") or None,
         facets=comma_arg(args, "facets", tuple(FACET_FIELDS)),

@@ -15,7 +15,7 @@ from searchsvc.errors import BadParameter
 
 Args = MultiDict[str, str]
 SEARCH_PARAMETERS = (
-    *("q", "match", "page", "per_page", "sort", "tag", "category", "author", "ticker"),
+    *("q", "match", "page", "per_page", "sort", "tag", "category", "author", "ticker", "year"),
     *("from", "to", "facets", "strict", "typos", "prefix"),
 )
 SHOWN = 40  # characters of a bad value a count_arg message repeats

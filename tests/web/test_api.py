@@ -309,6 +309,8 @@ def test_page_bounds_accepted(client: FlaskClient, params: dict[str, Any]) -> No
         ({"sort": "random"}, "sort"),
         ({"from": "2025-13-01"}, "from"),
         ({"from": "2025-02-30"}, "from"),
+        ({"year": "25"}, "year"),
+        ({"year": ["2025", "last year"]}, "year"),
         ({"to": "2025/10/01"}, "to"),
         ({"to": "yesterday"}, "to"),
         ({"facets": "bogus"}, "bogus"),
@@ -406,6 +408,14 @@ def test_sort_orders(client: FlaskClient, q: str) -> None:
             lambda: {"apple-harvest-prices-orchards-late-frost"},
         ),
         ({"from": "2026-10-07"}, lambda: dated("2026-10-07")),
+        # the year facet's own filter: OR within it, AND with the rest
+        ({"year": "2025"}, lambda: dated("2025-01-01", "2025-12-31")),
+        ({"year": ["2025", "2026"]}, lambda: dated("2025-01-01", "2026-12-31")),
+        ({"year": "1999"}, set),
+        (
+            {"year": "2025", "category": "Semiconductors"},
+            lambda: dated("2025-01-01", "2025-12-31") & oracle(category="Semiconductors"),
+        ),
         ({"to": "2025-02-26"}, lambda: dated(None, "2025-02-26")),
         ({"from": "2026-01-01", "to": "2025-01-01"}, set),
         (
@@ -446,7 +456,13 @@ def test_ticker_resolution_matches_the_article_fields(client: FlaskClient) -> No
 # --- facets ------------------------------------------------------------------------------
 
 
-FILTER_OF = {"tags": "tag", "category": "category", "author": "author", "tickers": "ticker"}
+FILTER_OF = {
+    "tags": "tag",
+    "category": "category",
+    "author": "author",
+    "tickers": "ticker",
+    "year": "year",
+}
 
 
 def facet_values(hit: dict[str, Any], facet: str) -> list[str]:
@@ -497,6 +513,8 @@ def check_facets(client: FlaskClient, params: dict[str, Any]) -> dict[str, Any]:
         {"ticker": "TSM", "from": "2025-06-01"},
         {"category": "Markets", "ticker": "NVDA"},
         {"author": ["David Chen", "Priya Raman"], "tag": "earnings", "to": "2025-12-31"},
+        {"year": "2025", "tag": "Earnings"},
+        {"year": ["2025", "2026"], "q": "nvidia", "category": "Semiconductors"},
     ],
 )
 def test_facet_counts_are_exact_and_disjunctive(
