@@ -51,6 +51,25 @@ SETTINGS: tuple[Setting, ...] = (
         "typos a word may have when a request does not say (`typos`): auto, 0, 1 or 2",
     ),
     Setting(
+        "SITE_NAME",
+        "SEARCHSVC_SITE_NAME",
+        "Search",
+        "the site's name, shown at the top of the search page (/) and in its title",
+    ),
+    Setting(
+        "SITE_URL",
+        "SEARCHSVC_SITE_URL",
+        None,
+        "the site's home page, linked from the search page's header; no link when unset",
+    ),
+    Setting(
+        "ARTICLE_URL",
+        "SEARCHSVC_ARTICLE_URL",
+        None,
+        "where a result links when its article has no `url` in its frontmatter: a URL "
+        "with {slug}, e.g. https://example.com/articles/{slug}; /api/articles/{slug} when unset",
+    ),
+    Setting(
         "REFRESH_SECONDS",
         "SEARCHSVC_REFRESH_SECONDS",
         0.25,
@@ -136,6 +155,10 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         values[name] = check_rate_limits(name, values[name])
     if values["TYPOS"] not in ("auto", "0", "1", "2"):
         raise BadSetting(f"SEARCHSVC_TYPOS must be auto, 0, 1 or 2, not {values['TYPOS']!r}")
+    if values["ARTICLE_URL"] is not None and "{slug}" not in str(values["ARTICLE_URL"]):
+        raise BadSetting(
+            f"SEARCHSVC_ARTICLE_URL must contain {{slug}}, not {values['ARTICLE_URL']!r}"
+        )
     if values["PROXY_HOPS"] < 0:
         raise BadSetting(f"SEARCHSVC_PROXY_HOPS must be 0 or more, not {values['PROXY_HOPS']}")
     return values

@@ -1,5 +1,5 @@
-"""The public HTTP surface: /api/*, /healthz, the JSON error shape, request guards,
-the service that owns the index handle, and the query log it records to."""
+"""The public HTTP surface: /api/*, /healthz, the search page and widget, the JSON error
+shape, request guards, the service that owns the index handle, and its query log."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ if TYPE_CHECKING:
 
 def init_app(app: Flask) -> None:
     """The public blueprints, the one JSON error shape, and the guards every exchange gets."""
-    from searchsvc.web import api, errors, guards
+    from searchsvc.web import api, errors, guards, pages
 
     app.register_blueprint(api.bp)
+    app.register_blueprint(pages.bp)
     errors.init_app(app)
     guards.init_app(app)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import os
 import re
 import time
 import tomllib
@@ -35,10 +34,11 @@ from flask.testing import FlaskClient
 from benchmarks.servers import OPENER, fetch
 from searchsvc import create_app
 from searchsvc.admin.auth import PUBLIC_PATHS
+from tests.browsing import browser_test, chromium, skip_without_browser, watched_tab
 from tests.conftest import AUTH, ROOT, SEEDS, TOKEN, running_server
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, ConsoleMessage, Page, Response
+    from playwright.sync_api import Browser, Page
 
 PACKAGE = ROOT / "searchsvc" / "admin"
 ASSETS = ["/admin/static/admin.js", "/admin/static/admin.css"]
@@ -264,39 +264,7 @@ def test_page_files_are_package_data() -> None:
 
 # --- in a real browser -------------------------------------------------------------------
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-proxy-server",
-]
 TOKEN_KEY = "searchsvc.admin.reindex.token"
-
-try:
-    import playwright.sync_api  # noqa: F401
-
-    HAVE_PLAYWRIGHT = True
-except ImportError:
-    HAVE_PLAYWRIGHT = False
-
-MISSING = [
-    what
-    for what, there in [
-        ("the playwright package (pip install -e '.[test]')", HAVE_PLAYWRIGHT),
-        (f"Debian's chromium at {CHROMIUM} (apt-get install chromium)", CHROMIUM.is_file()),
-    ]
-    if not there
-]
-browser_test = pytest.mark.skipif(
-    bool(MISSING),
-    reason=f"browser tests need {' and '.join(MISSING)}; .ci/run installs both",
-)
 
 
 def admin_get(base: str, path: str, **params: str) -> Any:
@@ -309,8 +277,7 @@ def admin_get(base: str, path: str, **params: str) -> Any:
 @pytest.fixture(scope="module")
 def admin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`searchsvc serve` with the admin token, over a temp copy of seeds/: its base URL."""
-    if MISSING:
-        pytest.skip(f"no browser to drive: needs {' and '.join(MISSING)}")
+    skip_without_browser()
     with running_server(
         tmp_path_factory.mktemp("admin-page"), {"SEARCHSVC_ADMIN_TOKEN": TOKEN}
     ) as server:
@@ -319,59 +286,20 @@ def admin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
-    from playwright.sync_api import sync_playwright
-
-    home = tmp_path_factory.mktemp("chromium-home")
-    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home), XDG_CACHE_HOME=str(home))
-    with sync_playwright() as pw:
-        # launch() gives every run a new empty profile (--user-data-dir in the temp folder)
-        chromium = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS, env=env
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium(tmp_path_factory.mktemp("chromium-home")) as launched:
+        yield launched
 
 
 @pytest.fixture
 def page(
     browser: Browser, admin_server: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> Iterator[Page]:
-    """A fresh context (empty sessionStorage) per test; a screenshot when it ends."""
-    context = browser.new_context(base_url=admin_server, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
-    tab = context.new_page()
-    problems: list[str] = []
-    tab.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-
-    def on_console(message: ConsoleMessage) -> None:
-        # failed loads are checked by URL below; any other console error is a problem (a
-        # CSP violation, a script error)
-        if message.type == "error" and not message.text.startswith("Failed to load resource"):
-            problems.append(f"console: {message.text}")
-
-    def on_response(response: Response) -> None:
-        # 401s are the page's business (a wrong token); the browser's own favicon is not
-        if response.status >= 400 and response.status != 401:
-            if not response.url.endswith("/favicon.ico"):
-                problems.append(f"{response.status} {response.url}")
-
-    tab.on("console", on_console)
-    tab.on("response", on_response)
-    failed_before = request.session.testsfailed
-    try:
+    """A fresh context (empty sessionStorage) per test; a screenshot when it ends. 401s
+    are the page's business (a wrong token)."""
+    with watched_tab(
+        browser, admin_server, tmp_path, request, allowed_status=lambda r: r.status == 401
+    ) as tab:
         yield tab
-        assert problems == []  # no script errors, no CSP violations
-    finally:
-        failed = request.session.testsfailed > failed_before
-        shot = tmp_path / ("failed.png" if failed else "end.png")
-        try:
-            tab.screenshot(path=str(shot), full_page=True)
-            print(f"screenshot: {shot}")
-        finally:
-            context.close()
 
 
 def stored_token(page: Page) -> Any:
