@@ -14,6 +14,7 @@ from benchmarks.report import summarize
 from searchsvc.ingest.articles import Article
 from searchsvc.ingest.scan import load_corpus
 from searchsvc.quality.variants import typo_variant
+from tests.browsing import browser_test
 from tests.conftest import make_article
 
 if TYPE_CHECKING:
@@ -229,6 +230,23 @@ def test_soak_benchmark_runs_end_to_end(tmp_path: Path) -> None:
     assert result["requests"] > 0 and result["errors"] == 0
     assert result["worker_kills"] >= 1 and result["reindex"]["killed"] >= 1
     assert not result["after"]["edits_not_searchable"]
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@browser_test
+def test_the_page_benchmark_paints_the_pages_and_the_reference(tmp_path: Path) -> None:
+    import json
+
+    from benchmarks.page_bench import main
+
+    out = tmp_path / "page.json"
+    assert main(["--pages", "2", "--repeat", "1", "--workers", "1", "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result["pages"] == ["/", "/search?q=nvidia"]
+    for server in ("searchsvc", "static"):
+        assert result["fcp_ms"][server]["p50"] > 0
+        assert result["html_received_ms"][server]["p50"] > 0
 
 
 @pytest.mark.slow

@@ -38,7 +38,7 @@
 
   const KIND_LABELS = { title: "Article", company: "Company", tag: "Tag", category: "Category", query: "Popular" };
 
-  // input: a text input with role=combobox; listbox: an empty <ul role=listbox hidden>.
+  // input: a text input (made a combobox here); listbox: an empty <ul role=listbox hidden>.
   // options.url(q) gives the suggestions URL, options.choose(suggestion) acts on a pick.
   function combobox(input, listbox, options) {
     const delay = options.delay ?? 60;
@@ -48,6 +48,11 @@
     let seq = 0;
     let abort = null;
     let timer = 0;
+    // a combobox only while this script runs: without it the input is a plain search box
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-autocomplete", "list");
+    input.setAttribute("aria-expanded", "false");
+    input.setAttribute("aria-controls", listbox.id);
 
     function close() {
       listbox.hidden = true;

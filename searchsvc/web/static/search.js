@@ -38,10 +38,12 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+const DEFAULTS = { sort: "relevance" }; // left out of the URL, as the server reads them
+
 function formParams() {
   const params = new URLSearchParams();
   for (const [name, value] of new FormData(form)) {
-    if (String(value).trim() !== "") params.append(name, value);
+    if (String(value).trim() !== "" && DEFAULTS[name] !== value) params.append(name, value);
   }
   return params;
 }

@@ -54,10 +54,6 @@
     panel.append(listbox, hits);
     document.body.append(panel);
 
-    input.setAttribute("role", "combobox");
-    input.setAttribute("aria-autocomplete", "list");
-    input.setAttribute("aria-expanded", "false");
-    input.setAttribute("aria-controls", listbox.id);
     input.setAttribute("autocomplete", "off");
 
     let seq = 0;
