@@ -318,3 +318,44 @@ def test_screenshots(
         tab.screenshot(path=str(shot))
         print(f"screenshot: {shot}")
         assert shot.stat().st_size > 10_000
+
+
+def accessibility_violations(page: Page) -> list[str]:
+    """axe-core's WCAG 2.1 A and AA rules on the page as it is now: one line per problem."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": tags}})
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']}: {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+    ]
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+@pytest.mark.parametrize(
+    ("url", "typed"),
+    [
+        ("/search?q=nvdia+earnings&tag=NVIDIA", ""),  # results, a correction, a ticked facet
+        ("/search?q=zzqqxxv", ""),  # the empty state
+        ("/", "nvid"),  # the suggestions open
+    ],
+)
+def test_the_page_passes_an_accessibility_audit(
+    browser: Browser,
+    site: str,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    width: int,
+    url: str,
+    typed: str,
+) -> None:
+    from playwright.sync_api import expect
+
+    viewport = {"width": width, "height": 900}
+    with watched_tab(browser, site, tmp_path, request, viewport=viewport) as tab:
+        tab.goto(url)
+        if typed:
+            tab.get_by_role("combobox", name="Search articles").press_sequentially(typed)
+            expect(tab.get_by_role("listbox", name="Suggestions")).to_be_visible()
+        assert accessibility_violations(tab) == []
