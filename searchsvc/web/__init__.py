@@ -1,5 +1,6 @@
 """The public HTTP surface: /api/*, /healthz, the search page and widget, the JSON error
-shape, request guards, the service that owns the index handle, and its query log."""
+shape, request guards, HTTP caching, the service that owns the index handle, and
+its query log."""
 
 from __future__ import annotations
 
@@ -10,7 +11,11 @@ if TYPE_CHECKING:
 
 
 def init_app(app: Flask) -> None:
-    """The public blueprints, the one JSON error shape, and the guards every exchange gets."""
+    """The public blueprints, the one JSON error shape, and the guards every exchange gets.
+
+    Caching needs no call here: its hooks are the blueprints' own (caching.init_blueprint in
+    api.py), which Flask runs after every app-level hook, so a rate-limited or refused
+    request never reaches them."""
     from searchsvc.web import api, errors, guards, pages
 
     app.register_blueprint(api.bp)
