@@ -35,7 +35,7 @@ Never stored (``Cache-Control: no-store``, no ETag): other methods (POST, OPTION
 The hooks are the blueprint's own, so they run after every app-level hook: rate limits and
 the admin gate have answered first (see create_app). Other blueprints are not touched:
 ``/admin/`` and ``/metrics`` keep their ``no-store``. ``Vary`` is not set here, since the
-answers vary with the URL alone. The app does not
+answers vary with the URL alone; cors.py adds ``Origin`` when CORS is on. The app does not
 compress (``Accept-Encoding``): a proxy that does adds that to ``Vary`` itself.
 """
 
@@ -64,6 +64,7 @@ NO_STORE = "no-store"
 NOT_IN_ANSWERS = frozenset(
     {
         "ADMIN_TOKEN",
+        "CORS_ORIGINS",  # headers only, and Vary: Origin says so
         "REFRESH_SECONDS",
         "QUERY_LOG_MAX_ROWS",
         "RATE_LIMIT",
