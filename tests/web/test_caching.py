@@ -3,10 +3,12 @@ ETags that stand for everything an answer depends on, and 304 without running th
 
 from __future__ import annotations
 
+import http.client
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Blueprint, Flask
@@ -19,7 +21,7 @@ from searchsvc.web.popular import MIN_SEARCHES
 from searchsvc.web.querydb import DB_NAME
 from searchsvc.web.querylog import log_of
 from searchsvc.web.service import SearchService
-from tests.conftest import AUTH, SEEDS, TOKEN, article_text, error_of, write_article
+from tests.conftest import AUTH, SEEDS, TOKEN, Server, article_text, error_of, write_article
 from tests.web.test_querylog import rows
 
 ARTICLE = "tsmc-arizona-expansion-tariff-threats"
@@ -342,3 +344,30 @@ def test_naming_an_endpoint_the_blueprint_lacks_fails_at_registration(seed_index
     with pytest.raises(ValueError, match="no endpoint helth"):
         app.register_blueprint(bp)
     app.extensions["searchsvc"].handle.close()
+
+
+# --- through a real server -------------------------------------------------------------------
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+def test_every_worker_gives_one_etag_and_a_304(seed_server: Server) -> None:
+    """gunicorn's workers are separate processes: the tag is the same whichever answers."""
+    parts = urlsplit(seed_server.base)
+    assert parts.hostname is not None and parts.port is not None
+    url = "/api/search?q=nvidia+earnings"
+
+    def get(headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+        try:  # a new connection each time: either worker may answer
+            conn.request("GET", url, headers=headers)
+            reply = conn.getresponse()
+            return reply.status, dict(reply.getheaders()), reply.read()
+        finally:
+            conn.close()
+
+    tags = {get({})[1]["ETag"] for _ in range(8)}
+    assert len(tags) == 1
+    status, headers, body = get({"If-None-Match": tags.pop()})
+    assert (status, body) == (304, b"")
+    assert headers["Cache-Control"] == "public, max-age=30"
