@@ -7,6 +7,8 @@ README.md documents each entry; a test keeps the two in step.
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,6 +72,13 @@ SETTINGS: tuple[Setting, ...] = (
         "with {slug}, e.g. https://example.com/articles/{slug}; /api/articles/{slug} when unset",
     ),
     Setting(
+        "CORS_ORIGINS",
+        "SEARCHSVC_CORS_ORIGINS",
+        None,
+        "origins whose pages may call /api/* from the browser (CORS), comma-separated "
+        "`scheme://host[:port]`, or `*` for any; never /admin/ or /metrics; none when unset",
+    ),
+    Setting(
         "REFRESH_SECONDS",
         "SEARCHSVC_REFRESH_SECONDS",
         0.25,
@@ -119,6 +128,15 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 RATE_LIMIT_SETTINGS = ("RATE_LIMIT", "AUTH_FAILURE_LIMIT")
+# what a browser sends as Origin: scheme://host[:port], the host a DNS name, IPv4 or [IPv6]
+ORIGIN = re.compile(
+    r"[a-z][a-z0-9+.-]*://"
+    r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*"
+    r"|\[[0-9a-f:.]+\])"
+    r"(?::(?P<port>[0-9]{1,5}))?",
+    re.IGNORECASE,
+)
+ANY_ORIGIN = "*"
 
 
 class BadSetting(SearchsvcError):
@@ -153,6 +171,7 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         values["ADMIN_TOKEN"] = None
     for name in RATE_LIMIT_SETTINGS:
         values[name] = check_rate_limits(name, values[name])
+    values["CORS_ORIGINS"] = check_origins(values["CORS_ORIGINS"])
     if values["TYPOS"] not in ("auto", "0", "1", "2"):
         raise BadSetting(f"SEARCHSVC_TYPOS must be auto, 0, 1 or 2, not {values['TYPOS']!r}")
     if values["ARTICLE_URL"] is not None and "{slug}" not in str(values["ARTICLE_URL"]):
@@ -186,3 +205,25 @@ def check_rate_limits(name: str, value: Any) -> str | None:
             "(periods: second, minute, hour, day; amounts of 1 or more)"
         )
     return text
+
+
+def check_origins(value: str | Iterable[str] | None) -> tuple[str, ...]:
+    """The origins of a comma list (or of a list, from tests), blanks and repeats dropped;
+    ``()`` when unset; BadSetting for an entry that is neither an origin nor ``*``."""
+    if value is None:
+        return ()
+    entries = value.split(",") if isinstance(value, str) else list(value)
+    origins: dict[str, None] = {}
+    for entry in (str(e).strip() for e in entries):
+        if not entry:
+            continue
+        match = ORIGIN.fullmatch(entry)
+        port = match and match["port"]
+        if entry != ANY_ORIGIN and (match is None or (port and not 0 < int(port) < 65536)):
+            raise BadSetting(
+                f"SEARCHSVC_CORS_ORIGINS: {entry[:80]!r} is not an origin; write "
+                "scheme://host[:port] (no path, not even a trailing /) or *, separated by "
+                "commas, e.g. https://example.com,https://www.example.com"
+            )
+        origins[entry] = None
+    return tuple(origins)

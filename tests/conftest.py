@@ -71,6 +71,7 @@ def _no_searchsvc_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "RATE_LIMIT_FILE",
         "AUTH_FAILURE_LIMIT",
         "PROXY_HOPS",
+        "CORS_ORIGINS",
     ):
         monkeypatch.delenv(f"SEARCHSVC_{name}", raising=False)
 

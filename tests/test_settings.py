@@ -46,3 +46,51 @@ def test_a_rate_limit_that_is_set_is_checked(value: str) -> None:
     assert load_settings({"RATE_LIMIT": value})["RATE_LIMIT"] == value.strip()
     with pytest.raises(BadSetting):
         load_settings({"RATE_LIMIT": value.replace("/", " every ")})
+
+
+@pytest.mark.parametrize(
+    ("value", "origins"),
+    [
+        (None, ()),
+        ("", ()),
+        (" , ", ()),  # blanks only: off
+        ("https://example.com", ("https://example.com",)),
+        (
+            " https://example.com , http://localhost:3000 ",
+            ("https://example.com", "http://localhost:3000"),
+        ),
+        ("https://example.com,https://example.com", ("https://example.com",)),  # once
+        ("*", ("*",)),
+        ("http://127.0.0.1:8080", ("http://127.0.0.1:8080",)),
+        ("http://[::1]:3000", ("http://[::1]:3000",)),
+        ("https://xn--bcher-kva.example", ("https://xn--bcher-kva.example",)),  # punycode
+        (["https://a.example", "https://b.example"], ("https://a.example", "https://b.example")),
+    ],
+)
+def test_cors_origins_read_as_a_comma_list(value: object, origins: tuple[str, ...]) -> None:
+    assert load_settings({"CORS_ORIGINS": value})["CORS_ORIGINS"] == origins
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "https://example.com/",  # a trailing slash is a path: no browser sends it
+        "https://example.com/search",
+        "example.com",  # no scheme
+        "//example.com",
+        "https://",
+        "https://*.example.com",  # no patterns
+        "https://example.com:0",
+        "https://example.com:65536",
+        "https://example.com:port",
+        "https://exa mple.com",
+        "https://example..com",
+        "https://example.com?x=1",
+        "null",  # what sandboxed pages and files send: any of them would be allowed
+        "https://example.com;https://other.example",  # commas separate
+    ],
+)
+def test_a_bad_cors_origin_is_a_bad_setting_that_names_it(value: str) -> None:
+    with pytest.raises(BadSetting, match="SEARCHSVC_CORS_ORIGINS") as raised:
+        load_settings({"CORS_ORIGINS": value})
+    assert "scheme://host[:port]" in raised.value.message

@@ -18,7 +18,8 @@ They hold no data (the page asks for the token, then calls the JSON endpoints wi
 only GET/HEAD of those exact paths pass, and only while admin is enabled; everything else
 under /admin, every JSON endpoint included, still needs the token.
 
-Every admin response, errors included, carries `Cache-Control: no-store`.
+Every admin response, errors included, carries `Cache-Control: no-store` and no validator
+(`ETag`, `Last-Modified`): nothing is stored, so nothing is revalidated.
 
 A new endpoint only needs to be in a blueprint mounted under /admin (see
 searchsvc/admin/__init__.py) to be protected.
@@ -104,6 +105,9 @@ def no_store(response: Response) -> Response:
     # after_request hooks also run for responses made by error handlers (401/404/405/500)
     if is_admin_request():
         response.headers["Cache-Control"] = "no-store"
+        # the page's static files come with send_file's validators
+        response.headers.remove("ETag")
+        response.headers.remove("Last-Modified")
     return response
 
 

@@ -11,6 +11,7 @@ One rule a line, as in Solr's SynonymGraphFilter and Elasticsearch's "solr" form
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import threading
@@ -73,6 +74,12 @@ class Synonyms:
 
     rules: tuple[SynonymRule, ...]
     source: str
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """Changes whenever the rules do (HTTP caching tells answers apart by it)."""
+        text = "\n".join(f"{rule.line}\t{rule.text}" for rule in self.rules)
+        return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
 
     @cached_property
     def _by_first_term(self) -> dict[str, list[tuple[Terms, SynonymRule]]]:

@@ -14,12 +14,18 @@ from searchsvc.indexing.schema import FACET_FIELDS, stored_as_article_json
 from searchsvc.query.request import MAX_QUERY_LENGTH, TYPOS, SearchRequest
 from searchsvc.query.results import results_to_json
 from searchsvc.query.suggestions import DEFAULT_LIMIT, MAX_LIMIT, suggest
+from searchsvc.web import caching
 from searchsvc.web.args import comma_arg, count_arg, int_arg, list_arg, search_args_from_json
-from searchsvc.web.popular import popular_of
+from searchsvc.web.popular import popular_fingerprint, popular_of
 from searchsvc.web.querylog import record_search
 from searchsvc.web.service import service
 
 bp = Blueprint("api", __name__)
+# How long a browser or a CDN may reuse an answer without asking (then If-None-Match makes
+# asking cheap). The index follows content within seconds of a publish; a reader may see a
+# result list up to 30 s behind, an article's page up to 60 s (edits are rarer than searches).
+SEARCH_MAX_AGE = 30
+ARTICLE_MAX_AGE = 60
 
 
 def search_request_from_args(args: MultiDict[str, str] | None = None) -> SearchRequest:
@@ -93,18 +99,36 @@ def article(slug: str) -> dict[str, Any]:
 
 
 @bp.get("/healthz")
-def healthz() -> tuple[dict[str, Any], int]:
+def healthz() -> tuple[dict[str, Any], int] | tuple[dict[str, Any], int, dict[str, str]]:
+    """The index being served. Never from a cache: a load balancer must see this instant
+    (the last reindex is read from disk now, without a new generation to tell it by)."""
     try:
         with service().lease() as gen:
             # read now: a run with nothing to change makes no new generation
             report = read_last_report(gen.index_dir) or {}
-            return {
-                "status": "ok",
-                "documents": gen.doc_count,
-                "index_generation": gen.number,
-                "indexed_at": gen.indexed_at,
-                "last_reindex_at": report.get("finished_at"),
-                "last_reindex_errors": len(report.get("errors", [])),
-            }, 200
+            return (
+                {
+                    "status": "ok",
+                    "documents": gen.doc_count,
+                    "index_generation": gen.number,
+                    "indexed_at": gen.indexed_at,
+                    "last_reindex_at": report.get("finished_at"),
+                    "last_reindex_errors": len(report.get("errors", [])),
+                },
+                200,
+                {"Cache-Control": "no-store"},
+            )
     except IndexNotFound as exc:
         return {"status": "unavailable", "error": exc.message}, 503
+
+
+caching.init_blueprint(
+    bp,
+    max_age=SEARCH_MAX_AGE,
+    endpoints={
+        # completions offer popular past searches too, re-read every 60 s (web/popular.py)
+        "suggestions": caching.Cached(SEARCH_MAX_AGE, also=popular_fingerprint),
+        "article": caching.Cached(ARTICLE_MAX_AGE),
+        "healthz": None,  # healthz says no-store itself
+    },
+)

@@ -5,12 +5,13 @@ Queries typed on the way to another ("nvi" before "nvidia") are left out."""
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import threading
 import time
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, current_app
 
 from searchsvc.web.querydb import open_existing
 from searchsvc.web.querylog import log_of
@@ -60,6 +61,7 @@ class PopularSearches:
         self._lock = threading.Lock()
         self._read_at = float("-inf")
         self._popular: list[tuple[str, int]] = []
+        self._fingerprint = _fingerprint_of([])
 
     def current(self) -> list[tuple[str, int]]:
         if self.path is None:
@@ -68,8 +70,19 @@ class PopularSearches:
             now = time.monotonic()
             if now - self._read_at >= REFRESH_SECONDS:
                 self._popular = read_popular(self.path, time.time() - WINDOW_DAYS * 86400)
+                self._fingerprint = _fingerprint_of(self._popular)
                 self._read_at = now
             return self._popular
+
+    def fingerprint(self) -> str:
+        """Changes whenever current() does: HTTP caching tells suggestions apart by it."""
+        self.current()
+        return self._fingerprint
+
+
+def _fingerprint_of(popular: list[tuple[str, int]]) -> str:
+    text = "\n".join(f"{count}\t{query}" for query, count in popular)
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
 
 
 def popular_of(app: Flask) -> PopularSearches:
@@ -80,3 +93,8 @@ def popular_of(app: Flask) -> PopularSearches:
         path = querylog.path if querylog is not None and querylog.enabled else None
         found = app.extensions.setdefault(EXTENSION, PopularSearches(path))
     return found
+
+
+def popular_fingerprint() -> str:
+    """The current app's popular searches, as a digest (``also`` of web/caching.py)."""
+    return popular_of(current_app).fingerprint()
