@@ -21,14 +21,19 @@ from flask import Blueprint, Response, current_app, render_template, request, se
 
 from searchsvc.errors import BadParameter
 from searchsvc.query.results import results_to_json
-from searchsvc.web.api import search_request_from_args
+from searchsvc.web import caching
+from searchsvc.web.api import SEARCH_MAX_AGE, search_request_from_args
 from searchsvc.web.pageview import DEFAULT_ARTICLE_URL, page_view
-from searchsvc.web.popular import popular_of
+from searchsvc.web.popular import popular_fingerprint, popular_of
 from searchsvc.web.querylog import record_search
 from searchsvc.web.service import service
 
 STATIC = Path(__file__).parent / "static"
 POPULAR_SHOWN = 8  # popular searches offered by an empty result
+# the page's scripts, stylesheet and the widget: reused for 5 minutes, then revalidated by
+# their file's own ETag (a deploy reaches readers within that)
+ASSET_MAX_AGE = 300
+ASSETS = frozenset({"static", "widget"})
 
 bp = Blueprint(
     "pages",
@@ -100,4 +105,18 @@ def _site() -> dict[str, str | None]:
 def _page_headers(response: Response) -> Response:
     if response.mimetype == "text/html":
         response.headers.update(PAGE_HEADERS)
+    if (request.endpoint or "").rpartition(".")[2] in ASSETS and response.status_code == 200:
+        response.cache_control.no_cache = None
+        response.cache_control.public = True
+        response.cache_control.max_age = ASSET_MAX_AGE
     return response
+
+
+# the page as /api/search is cached; an empty result shows popular searches too. Assets
+# keep the ETag and Last-Modified of their file (send_file answers If-None-Match itself).
+caching.init_blueprint(
+    bp,
+    max_age=SEARCH_MAX_AGE,
+    also=popular_fingerprint,
+    endpoints={name: None for name in ASSETS},
+)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -251,26 +250,32 @@ def test_without_settings_results_link_to_the_article_api(client: FlaskClient) -
 
 
 @pytest.fixture
-def logged_app(seed_index: Path, tmp_path: Path) -> Iterator[Flask]:
+def logged_index(seed_index: Path, tmp_path: Path) -> Path:
     index = tmp_path / "index"
     shutil.copytree(seed_index, index, ignore=shutil.ignore_patterns(f"{DB_NAME}*"))
-    app = create_app({"INDEX_DIR": index, "TESTING": True})
-    yield app
+    return index
+
+
+def closed(app: Flask) -> None:
     log = log_of(app)
     assert log is not None and log.close()
 
 
-def test_an_empty_result_offers_popular_searches(logged_app: Flask) -> None:
-    client = logged_app.test_client()
+def test_an_empty_result_offers_popular_searches(logged_index: Path) -> None:
+    logging = create_app({"INDEX_DIR": logged_index, "TESTING": True})
     for _ in range(MIN_SEARCHES):
-        assert client.get("/search?q=export+controls").status_code == 200  # logged too
-    log = log_of(logged_app)
-    assert log is not None and log.flush()
+        response = logging.test_client().get("/search?q=export+controls")
+        assert response.status_code == 200  # a page's search is logged as the API's is
+    closed(logging)
+    # popular searches are re-read every minute: a new process sees them at once
+    app = create_app({"INDEX_DIR": logged_index, "TESTING": True})
+    client = app.test_client()
     soup = soup_of(client, "/search?q=zzqqxxv")
     popular = [(a.text, a["href"]) for a in soup.select(".empty .popular a")]
     assert popular == [("export controls", "/search?q=export+controls")]
     # a search that found something shows results, not the empty state
     assert soup_of(client, "/search?q=nvidia").select_one(".empty") is None
+    closed(app)
 
 
 def page_weight(client: FlaskClient, url: str) -> int:
@@ -311,3 +316,28 @@ def test_scripts_never_write_html(name: str) -> None:
     source = re.sub(r"^\s*//.*$", "", text, flags=re.MULTILINE)  # the code, not its comments
     assert "innerHTML" not in source and "insertAdjacentHTML" not in source
     assert "document.write" not in source and "eval(" not in source
+
+
+@pytest.mark.parametrize("url", ["/", "/search?q=nvidia&tag=NVIDIA"])
+def test_a_page_is_cached_like_the_search_it_shows(client: FlaskClient, url: str) -> None:
+    first = client.get(url)
+    tag = first.headers["ETag"]
+    assert tag.startswith('W/"') and first.headers["Cache-Control"] == "public, max-age=30"
+    again = client.get(url, headers={"If-None-Match": tag})
+    assert again.status_code == 304 and again.get_data() == b""
+    assert client.get(url + ("&" if "?" in url else "?") + "page=2").headers["ETag"] != tag
+
+
+def test_a_bad_page_request_is_not_stored(client: FlaskClient) -> None:
+    response = client.get("/search?page=x")
+    assert response.status_code == 400
+    assert response.headers["Cache-Control"] == "no-store" and "ETag" not in response.headers
+
+
+@pytest.mark.parametrize("url", ["/widget.js", "/assets/search.css", "/assets/dom.js"])
+def test_assets_are_reused_for_5_minutes_then_revalidated(client: FlaskClient, url: str) -> None:
+    with client.get(url) as first:
+        assert first.headers["Cache-Control"] == "public, max-age=300"
+        tag = first.headers["ETag"]
+    with client.get(url, headers={"If-None-Match": tag}) as again:
+        assert again.status_code == 304

@@ -359,3 +359,62 @@ def test_the_page_passes_an_accessibility_audit(
             tab.get_by_role("combobox", name="Search articles").press_sequentially(typed)
             expect(tab.get_by_role("listbox", name="Suggestions")).to_be_visible()
         assert accessibility_violations(tab) == []
+
+
+def test_the_widget_searches_from_an_allowed_site(
+    browser: Browser,
+    site: str,
+    hosts: tuple[HostPage, HostPage],
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> None:
+    from playwright.sync_api import expect
+
+    with watched_tab(browser, hosts[0].origin, tmp_path, request) as tab:
+        tab.goto("/")
+        box = tab.locator("#q")
+        expect(box).to_have_attribute("role", "combobox")  # the widget took the input
+        box.press_sequentially("nvid", delay=60)
+        panel = tab.locator(".searchsvc-panel")
+        expect(panel).to_be_visible()
+        options = panel.get_by_role("option")
+        expect(options.first).to_contain_text("NVIDIA")
+        hits = panel.locator(".searchsvc-hit")
+        expect(hits.first).to_be_visible()
+        data = api(site, q="nvid", per_page=5)
+        assert hits.count() == len(data["hits"])
+        every = panel.locator("a.searchsvc-all")
+        expect(every).to_have_attribute("href", f"{site}/search?q=nvid")
+        expect(every).to_contain_text(f"All {data['total']} results")
+        box.press("ArrowDown")
+        wanted = options.first.locator(".suggestion-text").inner_text()
+        box.press("Enter")
+        expect(box).to_have_value(wanted)
+        expect(panel.locator(".searchsvc-hit-title").first).to_be_visible()
+        box.press("Escape")
+        box.press("Escape")
+        expect(panel).to_be_hidden()
+
+
+def test_the_widget_gets_nothing_from_a_site_not_allowed(
+    browser: Browser, site: str, hosts: tuple[HostPage, HostPage], tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    context = browser.new_context(base_url=hosts[1].origin)
+    context.set_default_timeout(10_000)
+    try:
+        tab = context.new_page()
+        console: list[str] = []
+        tab.on("console", lambda message: console.append(message.text))
+        tab.goto("/")
+        box = tab.locator("#q")
+        expect(box).to_have_attribute("role", "combobox")  # the script itself loads
+        box.press_sequentially("nvid", delay=60)
+        panel = tab.locator(".searchsvc-panel")
+        expect(panel.locator(".searchsvc-error")).to_have_text("The search service did not answer.")
+        assert panel.locator(".searchsvc-hit").count() == 0
+        assert any("CORS" in text for text in console), console  # the browser refused it
+        tab.screenshot(path=str(tmp_path / "end.png"))
+    finally:
+        context.close()
