@@ -11,10 +11,10 @@ if TYPE_CHECKING:
 
 def init_app(app: Flask) -> None:
     """The token gate, then every /admin/ blueprint (all of them behind it)."""
-    from searchsvc.admin import auth, explain, inspection, page, queries, reindex
+    from searchsvc.admin import analyze, auth, explain, inspection, page, queries, reindex
 
     auth.init_app(app)
     app.register_blueprint(reindex.bp)
     inspection.init_app(app)
-    for blueprint in (queries.bp, explain.bp, page.bp):
+    for blueprint in (analyze.bp, queries.bp, explain.bp, page.bp):
         app.register_blueprint(blueprint)

@@ -1,8 +1,6 @@
-"""Admin views into the index: how a field analyses text, what the index holds for one
-document, and index-wide statistics.
+"""Admin views into the index: what the index holds for one document, and index-wide
+statistics (how a field analyses text is admin/analyze.py).
 
-- `GET|POST /admin/analyze`: a field's analyzer replayed token by token
-  (indexing.replay.explain_analysis);
 - `GET /admin/documents/<slug>`: stored fields, indexed terms per field, tickers, fingerprint;
 - `GET /admin/stats`: documents, terms per field, size on disk, generation, last report.
 
@@ -12,7 +10,6 @@ All of them sit under /admin, so the app-level gate (admin/auth.py) protects the
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 import time
@@ -20,29 +17,23 @@ import weakref
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, request
+from flask import Blueprint, Flask, current_app
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
+from searchsvc.admin import schemas
 from searchsvc.entities import TickerMention
 from searchsvc.entities.unknown import UnknownSymbol
-from searchsvc.errors import BadParameter, NotFound
-from searchsvc.indexing.analysis import VALUE_SEPARATOR
+from searchsvc.errors import NotFound
 from searchsvc.indexing.layout import read_last_report, read_manifest, read_pending
-from searchsvc.indexing.replay import (
-    TokenStep,
-    analyzable_fields,
-    describe_analyzer,
-    explain_analysis,
-)
+from searchsvc.indexing.replay import analyzable_fields
 from searchsvc.indexing.schema import article_from_stored, to_document
 from searchsvc.query.generation import Generation
 from searchsvc.web.service import service
+from searchsvc.web.spec import Operation, Param, Reply, describe
 
 bp = Blueprint("admin_inspect", __name__, url_prefix="/admin")
 EXTENSION = "searchsvc_field_stats"
 
-MAX_TEXT_BYTES = 100 * 1024  # /admin/analyze: text longer than this (UTF-8) is refused
-ANALYZE_KEYS = ("field", "text")
 TERMS_SOURCE = (
     "re-analysed: the stored document is turned back into the indexer's fields "
     "(schema.to_document) and each field run through the schema's analyzer; every term "
@@ -54,83 +45,6 @@ FIELD_STATS_NOTE = (
     "frequencies; tokens: total field length (scorable fields only); all three still "
     "count deleted documents until their segment is merged away"
 )
-
-
-# --- GET|POST /admin/analyze -------------------------------------------------------------
-
-
-def _analyze_params() -> tuple[str, str]:
-    """(field, text) from the query string (GET) or a JSON/form body (POST)."""
-    source: dict[str, Any]
-    if request.method == "POST" and request.is_json:
-        try:
-            body = json.loads(request.get_data(cache=True))
-        except ValueError as exc:  # also UnicodeDecodeError
-            raise BadParameter(f"the body is not valid JSON: {exc}") from None
-        if not isinstance(body, dict):
-            raise BadParameter(
-                f'the body must be an object {{"field": ..., "text": ...}}, '
-                f"not {type(body).__name__}"
-            )
-        unknown = sorted(set(body) - set(ANALYZE_KEYS))
-        if unknown:
-            raise BadParameter(f"unknown field(s) {', '.join(map(repr, unknown))}; use field, text")
-        source = body
-    elif request.method == "POST":
-        source = request.form.to_dict()
-    else:
-        source = request.args.to_dict()
-    field = source.get("field")
-    if field is None or field == "":
-        raise BadParameter(f"field is required; one of: {', '.join(analyzable_fields())}")
-    if not isinstance(field, str):
-        raise BadParameter(f"field must be a string, not {type(field).__name__}")
-    text = source.get("text")
-    if text is None:
-        raise BadParameter("text is required (it may be empty)")
-    if not isinstance(text, str):
-        raise BadParameter(f"text must be a string, not {type(text).__name__}")
-    size = len(text.encode("utf-8", "surrogatepass"))
-    if size > MAX_TEXT_BYTES:
-        raise BadParameter(f"text is {size} bytes; at most {MAX_TEXT_BYTES} are analysed")
-    return field, text
-
-
-def token_to_json(step: TokenStep) -> dict[str, Any]:
-    return {
-        "text": step.text,
-        "position": step.position,
-        "start": step.start,
-        "end": step.end,
-        "normalized": step.normalized,
-        "stopword": step.stopword,
-        "term": step.term,
-        "dropped": step.dropped,
-        "filters": list(step.filters),
-    }
-
-
-@bp.route("/analyze", methods=["GET", "POST"])
-def analyze() -> dict[str, Any]:
-    field, text = _analyze_params()
-    info = describe_analyzer(field)  # BadParameter, listing the fields, for an unknown one
-    values = info.name == "ValuesAnalyzer"
-    # a value field: one value per line (the indexer joins a document's values with a
-    # separator nobody types); one character for another keeps every offset as it was
-    steps = explain_analysis(field, text.replace("\n", VALUE_SEPARATOR) if values else text)
-    terms = [s.term for s in steps if s.term is not None]
-    return {
-        "field": field,
-        "analyzer": {
-            "name": info.name,
-            "filters": list(info.filters),
-            "positions": info.positions,
-            **({"input": "one value per line"} if values else {}),
-        },
-        "tokens": [token_to_json(s) for s in steps],
-        # as the analyzer yields them (spelling: each distinct word once, sorted)
-        "terms": sorted(terms) if info.name == "PlainWordAnalyzer" else terms,
-    }
 
 
 # --- GET /admin/documents/<slug> ---------------------------------------------------------
@@ -224,6 +138,18 @@ def document_fields(gen: Generation, docnum: int, doc: dict[str, Any]) -> dict[s
 
 
 @bp.get("/documents/<path:slug>")
+@describe(
+    Operation(
+        "One document as indexed",
+        Reply("Stored fields, indexed terms per field, tickers.", schemas.DOCUMENT),
+        description="The stored fields, the indexed terms of each field checked against the "
+        "index's postings, the extracted tickers, source path, content hash and generation.",
+        params=(Param("slug", "The article's slug.", location="path", required=True),),
+        errors=(404, 503),
+        admin=True,
+        tag="admin",
+    )
+)
 def document(slug: str) -> dict[str, Any]:
     with service().lease() as gen, gen.reading():  # one thread at a time in Whoosh
         docnum = gen.article_docnum(slug)
@@ -314,6 +240,17 @@ def folder_size(path: Path) -> int:
 
 
 @bp.get("/stats")
+@describe(
+    Operation(
+        "Index statistics",
+        Reply("The index as a whole.", schemas.STATS),
+        description="Documents, terms and postings per field, segments, size on disk, "
+        "generation, the last reindex report and the files pending a retry.",
+        errors=(503,),
+        admin=True,
+        tag="admin",
+    )
+)
 def stats() -> dict[str, Any]:
     with service().lease() as gen, gen.reading():  # one thread at a time in Whoosh
         field_stats: FieldStatsCache = current_app.extensions[EXTENSION]

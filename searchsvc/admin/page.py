@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template
 
+from searchsvc.web.spec import HTML, Operation, Reply, describe
+
 bp = Blueprint(
     "admin_page",
     __name__,
@@ -50,6 +52,18 @@ SECURITY_HEADERS = {
 
 
 @bp.get("/")
+@describe(
+    Operation(
+        "The admin page",
+        Reply(
+            "The page's HTML shell: no data, it asks for the token.", HTML, media_type="text/html"
+        ),
+        description="Loads without the token (a browser navigation cannot send one); 404 "
+        "while admin is off.",
+        errors=(404,),
+        tag="admin",
+    )
+)
 def page() -> str:
     return render_template("admin.html")
 

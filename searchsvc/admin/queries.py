@@ -14,10 +14,12 @@ from typing import Any
 
 from flask import Blueprint, current_app, request
 
+from searchsvc.admin import schemas
 from searchsvc.errors import BadParameter
-from searchsvc.web.args import count_arg
+from searchsvc.web.args import read_args
 from searchsvc.web.querydb import iso, open_existing
 from searchsvc.web.querylog import log_of
+from searchsvc.web.spec import Operation, Param, Reply, describe
 
 bp = Blueprint("admin_queries", __name__, url_prefix="/admin")
 
@@ -25,6 +27,23 @@ UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 MAX_WINDOW = 366 * 86400
 WINDOW = re.compile(r"^([1-9][0-9]{0,5})([mhdw])$")
 MAX_LIMIT = 200
+PARAMS = (
+    Param(
+        "window",
+        "How far back: a number and a unit, m, h, d or w (1h, 24h, 7d, 30d), at most 366d.",
+        default="24h",
+        example="7d",
+    ),
+    Param(
+        "limit",
+        "Rows at most in each list.",
+        type="integer",
+        default=20,
+        minimum=1,
+        maximum=MAX_LIMIT,
+        count=True,
+    ),
+)
 
 
 def _search_row(row: tuple[Any, ...]) -> dict[str, Any]:
@@ -122,10 +141,20 @@ def parse_window(raw: str) -> int:
 
 
 @bp.get("/queries")
+@describe(
+    Operation(
+        "What readers searched for",
+        Reply("Recent, top, zero-result and slow searches.", schemas.QUERIES),
+        description="From the query log (no IP addresses); empty lists when the log is off.",
+        params=PARAMS,
+        admin=True,
+        tag="admin",
+    )
+)
 def queries() -> dict[str, Any]:
-    window = request.args.get("window", "") or "24h"
+    v = read_args(request.args, PARAMS)
+    window, limit = v["window"], v["limit"]
     seconds = parse_window(window)
-    limit = count_arg(request.args, "limit", 20, MAX_LIMIT)
     since = time.time() - seconds
     querylog = log_of(current_app)
     enabled = querylog is not None and querylog.enabled

@@ -13,11 +13,33 @@ from typing import Any
 
 from flask import Blueprint, current_app, request
 
+from searchsvc.admin import schemas
 from searchsvc.admin.auth import PREFIX
 from searchsvc.errors import BadParameter, SearchsvcError
 from searchsvc.web.service import service
+from searchsvc.web.spec import BOOLEAN, Body, Operation, Reply, array, describe, nullable, obj
 
 MAX_PATHS = 10_000
+
+PATH = {
+    "type": "string",
+    "minLength": 1,
+    "description": "relative to the content folder: not blank, no NUL, no leading / or \\, "
+    "no drive, no .. part",
+}
+PATHS = array(PATH, maxItems=MAX_PATHS)
+BODY = Body(
+    "Optional. A list of paths to look at (files gone are deleted), or "
+    '{"paths": [...]} or {"full": true}; without a body (or with "paths": null), the whole '
+    "folder, incrementally.",
+    {
+        "anyOf": [
+            PATHS,
+            obj(optional={"paths": nullable(PATHS), "full": BOOLEAN}, additionalProperties=False),
+        ]
+    },
+    required=False,
+)
 
 bp = Blueprint("admin", __name__, url_prefix=PREFIX)
 log = logging.getLogger("searchsvc")
@@ -93,6 +115,20 @@ def reindex_options() -> tuple[list[str] | None, bool]:
 
 
 @bp.post("/reindex")
+@describe(
+    Operation(
+        "Reindex the content folder",
+        Reply("The run's report.", schemas.REPORT, name="ReindexReport"),
+        method="POST",
+        description="The publishing pipeline's webhook: an incremental run over the folder "
+        "or the listed paths, or a full rebuild, in one index commit. 409 while another "
+        "reindex holds the writer lock (it is waited for 2 s).",
+        body=BODY,
+        errors=(409,),
+        admin=True,
+        tag="admin",
+    )
+)
 def reindex() -> dict[str, Any]:
     from searchsvc.indexing.build import build_index  # the indexer is only needed here
     from searchsvc.indexing.report import format_report

@@ -28,6 +28,7 @@ from prometheus_client.registry import Collector
 from searchsvc.admin.auth import require_admin
 from searchsvc.errors import IndexNotFound
 from searchsvc.indexing.layout import read_last_report
+from searchsvc.web.spec import Operation, Reply, describe
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -241,6 +242,20 @@ def _guard() -> None:
 
 
 @bp.get(PATH)
+@describe(
+    Operation(
+        "Prometheus metrics",
+        Reply(
+            "Requests, latencies, the index, reindex runs, query-log drops.",
+            {"type": "string"},
+            media_type="text/plain",
+        ),
+        description="The Prometheus text format, added up over the server's workers.",
+        admin=True,
+        rate_limited=False,
+        tag="operations",
+    )
+)
 def metrics() -> Response:
     found: Metrics = current_app.extensions[EXTENSION]
     response = Response(found.exposition(), mimetype=None, content_type=CONTENT_TYPE_LATEST)

@@ -23,10 +23,12 @@ from searchsvc.errors import BadParameter
 from searchsvc.query.results import results_to_json
 from searchsvc.web import caching
 from searchsvc.web.api import SEARCH_MAX_AGE, search_request_from_args
+from searchsvc.web.args import SEARCH
 from searchsvc.web.pageview import DEFAULT_ARTICLE_URL, page_view
 from searchsvc.web.popular import popular_fingerprint, popular_of
 from searchsvc.web.querylog import record_search
 from searchsvc.web.service import service
+from searchsvc.web.spec import HTML, Operation, Reply, describe
 
 STATIC = Path(__file__).parent / "static"
 POPULAR_SHOWN = 8  # popular searches offered by an empty result
@@ -62,8 +64,29 @@ PAGE_HEADERS = {
 }
 
 
+PAGE = Reply(
+    "The search page: the form, the hits, the facets as checkboxes, the pages.",
+    HTML,
+    media_type="text/html",
+)
+
+
 @bp.get("/")
 @bp.get("/search")
+@describe(
+    Operation(
+        "The search page",
+        PAGE,
+        description="Server-rendered from the same search as GET /api/search, with the same "
+        "parameters; instant as the reader types when its script runs.",
+        params=SEARCH,
+        replies={
+            400: Reply("The page, with the bad parameter's message.", HTML, media_type="text/html")
+        },
+        errors=(503,),
+        tag="pages",
+    )
+)
 def search_page() -> tuple[str, int]:
     """The search page for the request's /api/search parameters (none: every article)."""
     settings = current_app.config
@@ -87,6 +110,17 @@ def search_page() -> tuple[str, int]:
 
 
 @bp.get("/widget.js")
+@describe(
+    Operation(
+        "The search widget",
+        Reply(
+            'The script: <script src=".../widget.js" data-input="#q" defer></script>.',
+            {"type": "string"},
+            media_type="text/javascript",
+        ),
+        tag="pages",
+    )
+)
 def widget() -> Response:
     """The drop-in script: ``<script src=".../widget.js" data-input="#q" defer>``."""
     return send_from_directory(STATIC, "widget.js", mimetype="text/javascript")

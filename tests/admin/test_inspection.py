@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from searchsvc import create_app
-from searchsvc.admin.inspection import MAX_TEXT_BYTES
+from searchsvc.admin.analyze import MAX_TEXT_BYTES
 from searchsvc.errors import BadParameter
 from searchsvc.indexing.analysis import (
     STOP_WORDS,
